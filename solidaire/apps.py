@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SolidaireConfig(AppConfig):
+    name = "solidaire"
+    verbose_name = _("Plateforme")
+
+    def ready(self) -> None:
+        from django.conf import settings
+        from PIL import Image
+
+        # Pillow refuses images past twice this limit and warns past it; we
+        # turn the warning into a refusal in solidaire.lib.images.
+        Image.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS

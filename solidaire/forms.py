@@ -1,0 +1,167 @@
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from solidaire.lib.images import ImageUploadField
+from solidaire.lib.siret import normalise_siret
+from solidaire.lib.text import fold
+from solidaire.models import Commune, Invitation, Membership, Offer, Organisation
+
+MAX_CHOICES_SHOWN = 8
+
+
+def find_communes(query: str, limit: int = 20) -> list[Commune]:
+    """Communes whose name starts with `query` (accents ignored) or whose postcode
+    or INSEE code starts with it, the most populated first."""
+    query = query.strip()
+    if not query:
+        return []
+    if query.isdigit():
+        condition = Q(insee__startswith=query) | Q(postcodes__icontains=f'"{query}')
+    else:
+        folded = fold(query)
+        condition = Q(search_name__startswith=folded) | Q(search_name__startswith=folded.replace(" ", "-"))
+    return list(
+        Commune.objects.filter(condition)
+        .select_related("departement")
+        .order_by("-population", "name")[:limit]
+    )
+
+
+class CommuneField(forms.CharField):
+    """A commune typed as text: "Rennes", "Rennes (35000)", "35000" or an INSEE code.
+
+    Browsers with JavaScript get suggestions as the person types; without it, an
+    ambiguous answer comes back with the communes to choose from."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 120)
+        kwargs.setdefault(
+            "help_text", _("Tapez le nom de la commune ou son code postal, par exemple « Rennes (35000) ».")
+        )
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {"list": "commune-suggestions", "autocomplete": "off", "data-commune-input": ""}
+        )
+
+    def prepare_value(self, value):
+        return str(value) if isinstance(value, Commune) else value
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        return self.resolve(text)
+
+    def resolve(self, text: str) -> Commune:
+        text = " ".join(text.split())
+        name, postcode = text, ""
+        if text.endswith(")") and "(" in text:
+            name, _sep, rest = text.rpartition("(")
+            name, postcode = name.strip(), rest.rstrip(")").strip()
+        if len(text) == 5 and text.isdigit():
+            by_insee = Commune.objects.filter(pk=text).first()
+            if by_insee:
+                return by_insee
+            name, postcode = "", text
+        candidates = Commune.objects.all()
+        if name:
+            folded = fold(name)
+            candidates = candidates.filter(Q(search_name=folded) | Q(search_name=folded.replace(" ", "-")))
+        if postcode:
+            candidates = candidates.filter(postcodes__icontains=f'"{postcode}"')
+        matches = list(candidates.order_by("-population")[: MAX_CHOICES_SHOWN + 1])
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise forms.ValidationError(
+                _(
+                    "Aucune commune ne correspond à « %(text)s ». "
+                    "Vérifiez l'orthographe ou indiquez le code postal."
+                )
+                % {"text": text},
+                code="unknown_commune",
+            )
+        shown = ", ".join(f"« {m} »" for m in matches[:MAX_CHOICES_SHOWN])
+        raise forms.ValidationError(
+            _("Plusieurs communes correspondent à « %(text)s » : précisez, par exemple %(choices)s.")
+            % {"text": text, "choices": shown},
+            code="ambiguous_commune",
+        )
+
+
+class OrganisationForm(forms.ModelForm):
+    commune = CommuneField(label=_("Commune"))
+    logo = ImageUploadField(label=_("Logo"), required=False)
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "legal_name",
+            "usual_name",
+            "siret",
+            "legal_form",
+            "sector",
+            "address",
+            "commune",
+            "website",
+            "contact_email",
+            "contact_phone",
+            "description",
+            "logo",
+        ]
+        widgets = {
+            "siret": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            "description": forms.Textarea(attrs={"rows": 8}),
+            "contact_phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+            "contact_email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "website": forms.URLInput(attrs={"autocomplete": "url"}),
+            "address": forms.TextInput(attrs={"autocomplete": "street-address"}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["commune"] = str(self.instance.commune)
+
+    def clean_siret(self) -> str:
+        return normalise_siret(self.cleaned_data["siret"])
+
+
+class OfferForm(forms.ModelForm):
+    photo = ImageUploadField(label=_("Photo"), required=False)
+
+    class Meta:
+        model = Offer
+        fields = ["kind", "category", "name", "description", "availability", "photo"]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "description": forms.Textarea(attrs={"rows": 5}),
+        }
+
+
+class InvitationForm(forms.ModelForm):
+    class Meta:
+        model = Invitation
+        fields = ["email", "role"]
+        widgets = {"role": forms.RadioSelect}
+
+    def __init__(self, *args, organisation: Organisation, **kwargs) -> None:
+        self.organisation = organisation
+        super().__init__(*args, **kwargs)
+        self.fields["role"].initial = Membership.Role.EDITOR
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if self.organisation.memberships.filter(user__email__iexact=email).exists():
+            raise forms.ValidationError(_("Cette personne est déjà membre de l'organisation."))
+        return email
+
+
+class SuspendForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif de la suspension"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text=_("Il est communiqué à l'organisation."),
+    )

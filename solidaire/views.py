@@ -1,0 +1,220 @@
+from allauth.account.adapter import get_adapter
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from solidaire import services
+from solidaire.forms import InvitationForm, OfferForm, OrganisationForm, SuspendForm, find_communes
+from solidaire.lib.access import get_organisation_for_user, staff_required
+from solidaire.models import AuditEntry, Invitation, Membership, Organisation
+from solidaire.tasks import geocode_after_commit
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    stats = {"listed": Organisation.objects.listed().count()}
+    return render(request, "solidaire/home.html", {"stats": stats})
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "solidaire/privacy.html")
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "solidaire/accessibility.html")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    memberships = request.user.memberships.select_related("organisation").order_by("organisation__legal_name")
+    invitations = Invitation.objects.filter(
+        email__iexact=request.user.email, accepted_at=None
+    ).select_related("organisation")
+    context = {
+        "memberships": memberships,
+        "invitations": [i for i in invitations if i.is_usable],
+    }
+    return render(request, "solidaire/dashboard.html", context)
+
+
+@login_required
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        organisation = services.create_organisation(form.save(commit=False), by=request.user)
+        geocode_after_commit(organisation)
+        messages.success(request, _("L'organisation « %(name)s » est créée.") % {"name": organisation.name})
+        return redirect("organisation_detail", organisation.slug)
+    return render(request, "solidaire/organisation_form.html", {"form": form})
+
+
+def _render_detail(
+    request: HttpRequest, membership: Membership, invitation_form: InvitationForm, status: int = 200
+) -> HttpResponse:
+    organisation = membership.organisation
+    context = {
+        "organisation": organisation,
+        "membership": membership,
+        "offers": organisation.offers.select_related("category"),
+        "members": organisation.memberships.select_related("user").order_by("user__email"),
+        "invitations": organisation.invitations.filter(accepted_at=None).order_by("-created_at"),
+        "invitation_form": invitation_form,
+    }
+    return render(request, "solidaire/organisation_detail.html", context, status=status)
+
+
+@login_required
+def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation, membership = get_organisation_for_user(request, slug)
+    return _render_detail(request, membership, InvitationForm(organisation=organisation))
+
+
+@login_required
+def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation, _membership = get_organisation_for_user(request, slug)
+    old_address = (organisation.address, organisation.commune_id)
+    form = OrganisationForm(request.POST or None, request.FILES or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            organisation = form.save()
+            AuditEntry.record(request.user, "organisation.edit", organisation, fields=form.changed_data)
+            if (organisation.address, organisation.commune_id) != old_address:
+                geocode_after_commit(organisation)
+        messages.success(request, _("Les modifications sont enregistrées."))
+        return redirect("organisation_detail", organisation.slug)
+    return render(request, "solidaire/organisation_form.html", {"form": form, "organisation": organisation})
+
+
+@login_required
+@require_POST
+def member_invite(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation, membership = get_organisation_for_user(request, slug, admin=True)
+    form = InvitationForm(request.POST, organisation=organisation)
+    if form.is_valid():
+        invitation = services.invite(
+            organisation, form.cleaned_data["email"], form.cleaned_data["role"], request.user
+        )
+        messages.success(
+            request, _("Une invitation a été envoyée à %(email)s.") % {"email": invitation.email}
+        )
+        return redirect("organisation_detail", organisation.slug)
+    return _render_detail(request, membership, form)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    organisation, _membership = get_organisation_for_user(request, slug, admin=True)
+    target = get_object_or_404(organisation.memberships.select_related("user"), pk=pk)
+    try:
+        services.remove_member(target, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request, _("%(user)s ne fait plus partie de l'organisation.") % {"user": target.user}
+        )
+    if target.user_id == request.user.id and not Membership.objects.filter(pk=target.pk).exists():
+        return redirect("dashboard")
+    return redirect("organisation_detail", organisation.slug)
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = get_object_or_404(Invitation.objects.select_related("organisation"), token=token)
+    if not invitation.is_usable:
+        return render(request, "solidaire/invitation.html", {"invitation": invitation}, status=410)
+    if not request.user.is_authenticated:
+        # The link proves the address: signing up with it needs no second verification.
+        get_adapter(request).stash_verified_email(request, invitation.email)
+        return render(request, "solidaire/invitation.html", {"invitation": invitation})
+    if request.method == "POST":
+        try:
+            services.accept_invitation(invitation, request.user)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+            return render(request, "solidaire/invitation.html", {"invitation": invitation}, status=400)
+        messages.success(
+            request, _("Vous êtes membre de « %(name)s ».") % {"name": invitation.organisation.name}
+        )
+        return redirect("organisation_detail", invitation.organisation.slug)
+    return render(request, "solidaire/invitation.html", {"invitation": invitation})
+
+
+@login_required
+def offer_create(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation, _membership = get_organisation_for_user(request, slug)
+    form = OfferForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        offer = form.save(commit=False)
+        offer.organisation = organisation
+        offer.save()
+        messages.success(request, _("L'offre « %(name)s » est ajoutée.") % {"name": offer.name})
+        return redirect("organisation_detail", organisation.slug)
+    return render(request, "solidaire/offer_form.html", {"form": form, "organisation": organisation})
+
+
+@login_required
+def offer_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    organisation, _membership = get_organisation_for_user(request, slug)
+    offer = get_object_or_404(organisation.offers, pk=pk)
+    form = OfferForm(request.POST or None, request.FILES or None, instance=offer)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("L'offre « %(name)s » est enregistrée.") % {"name": offer.name})
+        return redirect("organisation_detail", organisation.slug)
+    context = {"form": form, "organisation": organisation, "offer": offer}
+    return render(request, "solidaire/offer_form.html", context)
+
+
+@login_required
+def offer_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    organisation, _membership = get_organisation_for_user(request, slug)
+    offer = get_object_or_404(organisation.offers, pk=pk)
+    if request.method == "POST":
+        offer.delete()
+        messages.success(request, _("L'offre « %(name)s » est supprimée.") % {"name": offer.name})
+        return redirect("organisation_detail", organisation.slug)
+    return render(
+        request, "solidaire/offer_confirm_delete.html", {"organisation": organisation, "offer": offer}
+    )
+
+
+@require_GET
+def commune_suggestions(request: HttpRequest) -> JsonResponse:
+    communes = find_communes(request.GET.get("q", "")[:60])
+    return JsonResponse({"results": [{"insee": c.insee, "label": str(c)} for c in communes]})
+
+
+@staff_required
+def staff_organisations(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("statut", "")
+    organisations = Organisation.objects.select_related("commune", "legal_form").order_by("legal_name")
+    if status in Organisation.Status.values:
+        organisations = organisations.filter(status=status)
+    context = {"organisations": organisations, "status": status, "statuses": Organisation.Status.choices}
+    return render(request, "solidaire/staff/organisations.html", context)
+
+
+@staff_required
+def staff_organisation(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation.objects.select_related("commune"), slug=slug)
+    form = SuspendForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "reinstate":
+                services.reinstate(organisation, by=request.user)
+                messages.success(request, _("Le référencement est rétabli."))
+                return redirect("staff_organisation", slug)
+            if form.is_valid():
+                services.suspend(organisation, by=request.user, reason=form.cleaned_data["reason"])
+                messages.success(request, _("Le référencement est suspendu."))
+                return redirect("staff_organisation", slug)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+    audit = AuditEntry.objects.filter(target_type__model="organisation", target_id=str(organisation.pk))[:50]
+    context = {"organisation": organisation, "form": form, "audit": audit}
+    return render(request, "solidaire/staff/organisation.html", context)
