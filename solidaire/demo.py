@@ -6,11 +6,13 @@ finds it and changes nothing.
 
 import random
 from datetime import date, timedelta
+from functools import cache
 from typing import TextIO
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.text import slugify
@@ -361,11 +363,16 @@ def populate(out: TextIO) -> None:
     _organisations(out, staff)
 
 
+@cache
+def _demo_password_hash() -> str:
+    # Hashing is slow by design: hash the shared demo password once, not per account.
+    return make_password(DEMO_PASSWORD)
+
+
 def demo_user(email: str, full_name: str, **extra) -> tuple[User, bool]:
-    user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name, **extra})
+    defaults = {"full_name": full_name, "password": _demo_password_hash(), **extra}
+    user, created = User.objects.get_or_create(email=email, defaults=defaults)
     if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user, created
 

@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from solidaire.lib.images import ImageUploadField
-from solidaire.lib.siret import normalise_siret
+from solidaire.lib.siret import normalise_siret, validate_siret
 from solidaire.lib.text import fold
 from solidaire.models import Commune, Invitation, Membership, Offer, Organisation
 
@@ -90,7 +90,19 @@ class CommuneField(forms.CharField):
         )
 
 
+class SiretField(forms.CharField):
+    """Accepts the spaces people type ("732 829 320 00074") and keeps the 14 digits."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=20, validators=[validate_siret], **kwargs)
+        self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+
+    def to_python(self, value):
+        return normalise_siret(super().to_python(value))
+
+
 class OrganisationForm(forms.ModelForm):
+    siret = SiretField(label=_("SIRET"), help_text=_("14 chiffres, sur l'avis de situation Sirene."))
     commune = CommuneField(label=_("Commune"))
     logo = ImageUploadField(label=_("Logo"), required=False)
 
@@ -111,7 +123,6 @@ class OrganisationForm(forms.ModelForm):
             "logo",
         ]
         widgets = {
-            "siret": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
             "description": forms.Textarea(attrs={"rows": 8}),
             "contact_phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
             "contact_email": forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -123,9 +134,6 @@ class OrganisationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["commune"] = str(self.instance.commune)
-
-    def clean_siret(self) -> str:
-        return normalise_siret(self.cleaned_data["siret"])
 
 
 class OfferForm(forms.ModelForm):

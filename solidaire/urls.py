@@ -3,13 +3,13 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.i18n import set_language
-from django.views.static import serve
 
 from solidaire import views
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("communes/", views.commune_suggestions, name="commune_suggestions"),
+    path("healthz", views.healthz, name="healthz"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -43,5 +43,5 @@ urlpatterns += i18n_patterns(
 if settings.SERVE_MEDIA:
     # Public uploads (logos, photos) on the local disk; private files have no URL.
     urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+        re_path(r"^media/(?P<path>.*)$", views.public_media),
     ]

@@ -1,18 +1,32 @@
 from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django.views.static import serve
 
 from solidaire import services
 from solidaire.forms import InvitationForm, OfferForm, OrganisationForm, SuspendForm, find_communes
 from solidaire.lib.access import get_organisation_for_user, staff_required
 from solidaire.models import AuditEntry, Invitation, Membership, Organisation
 from solidaire.tasks import geocode_after_commit
+
+
+def public_media(request: HttpRequest, path: str) -> HttpResponse:
+    """Public uploads on the local disk (logos, photos); a proxy may serve /media/ instead."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For the container health check: the process answers and reaches its database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def home(request: HttpRequest) -> HttpResponse:

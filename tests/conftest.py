@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from solidaire.celery import app as celery_app
 from solidaire.models import Membership
@@ -70,8 +71,12 @@ def _isolated(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.BAN_API_URL = ""
+    # Hashing with production strength costs a third of a second per user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     celery_app.conf.task_always_eager = True
     cache.clear()
+    # A request in English leaves English active in the thread: start each test in French.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
     cache.clear()
 

@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 # La Poste's establishments share the SIREN 356000000 and use a different key:
-# the sum of their digits is a multiple of 5 (INSEE rule).
+# the sum of their digits is a multiple of 5 (INSEE rule), the head office
+# 35600000000048 has a Luhn key.
 LA_POSTE_SIREN = "356000000"
 
 
@@ -28,11 +29,8 @@ def validate_siret(value: str) -> None:
     value = normalise_siret(value)
     if len(value) != 14 or not value.isascii() or not value.isdigit():
         raise ValidationError(_("Un numéro SIRET compte exactement 14 chiffres."), code="siret_length")
-    if value.startswith(LA_POSTE_SIREN) and value != LA_POSTE_SIREN + "00000":
-        valid = sum(int(c) for c in value) % 5 == 0
-    else:
-        valid = luhn_is_valid(value)
-    if not valid:
+    la_poste_key = value.startswith(LA_POSTE_SIREN) and sum(int(c) for c in value) % 5 == 0
+    if not (luhn_is_valid(value) or la_poste_key):
         raise ValidationError(_("Ce numéro SIRET n'est pas valide (clé de contrôle)."), code="siret_key")
 
 

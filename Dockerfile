@@ -1,0 +1,23 @@
+# The image of the web, worker and beat services of docker-compose.yml.
+FROM python:3.12-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# Pango and fonts for WeasyPrint's PDFs; gettext for compilemessages.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext \
+    && rm -rf /var/lib/apt/lists/*
+
+RUN useradd --create-home --uid 1000 solidaire
+WORKDIR /app
+
+COPY . .
+RUN pip install --no-cache-dir -e . \
+    && SECRET_KEY=collectstatic-only DEBUG=false python manage.py collectstatic --no-input --verbosity 0 \
+    && mkdir -p /app/media /app/private && chown -R solidaire /app/media /app/private
+
+USER solidaire
+EXPOSE 8000
+CMD ["gunicorn", "solidaire.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

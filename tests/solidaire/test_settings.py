@@ -1,0 +1,68 @@
+"""The settings module, read in a fresh process as production would."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "solidaire.example",
+    "EMAIL_HOST": "smtp.solidaire.example",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests, never in production.
+    unset = ("DEBUG", "SECRET_KEY", "EMAIL_HOST", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_with_debug_off_it_refuses_the_development_secret_key() -> None:
+    result = manage("check", DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_the_deployment_checks_report_nothing_with_production_settings() -> None:
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_print_emails_instead_of_sending_them() -> None:
+    result = manage("check", "--deploy", **{**PRODUCTION, "EMAIL_HOST": ""})
+    assert "mail.E001" in result.stderr
+
+
+def test_a_malformed_boolean_is_refused_clearly() -> None:
+    result = manage("check", DEBUG="peut-être")
+    assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_an_unknown_storage_backend_is_refused() -> None:
+    result = manage("check", STORAGE_BACKEND="ftp")
+    assert "STORAGE_BACKEND must be 'local' or 's3'." in result.stderr
+
+
+def test_object_storage_keeps_private_files_private() -> None:
+    code = (
+        "from django.conf import settings as s;"
+        "private = s.STORAGES['private']['OPTIONS'];"
+        "print(private['default_acl'], private['querystring_auth'],"
+        " s.STORAGES['default']['OPTIONS']['location'], s.SERVE_MEDIA)"
+    )
+    result = manage("shell", "-c", code, STORAGE_BACKEND="s3", S3_BUCKET="solidaire")
+    assert result.stdout.split()[-4:] == ["private", "True", "public", "False"]
