@@ -10,6 +10,15 @@ from solidaire.models import Commune, Invitation, Membership, Offer, Organisatio
 MAX_CHOICES_SHOWN = 8
 
 
+class Form(forms.Form):
+    # The CSS marks the fields of this class with an asterisk.
+    required_css_class = "required"
+
+
+class ModelForm(forms.ModelForm):
+    required_css_class = "required"
+
+
 def find_communes(query: str, limit: int = 20) -> list[Commune]:
     """Communes whose name starts with `query` (accents ignored) or whose postcode
     or INSEE code starts with it, the most populated first."""
@@ -82,7 +91,7 @@ class CommuneField(forms.CharField):
                 % {"text": text},
                 code="unknown_commune",
             )
-        shown = ", ".join(f"« {m} »" for m in matches[:MAX_CHOICES_SHOWN])
+        shown = ", ".join(_("« %(commune)s »") % {"commune": m} for m in matches[:MAX_CHOICES_SHOWN])
         raise forms.ValidationError(
             _("Plusieurs communes correspondent à « %(text)s » : précisez, par exemple %(choices)s.")
             % {"text": text, "choices": shown},
@@ -101,7 +110,7 @@ class SiretField(forms.CharField):
         return normalise_siret(super().to_python(value))
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(ModelForm):
     siret = SiretField(label=_("SIRET"), help_text=_("14 chiffres, sur l'avis de situation Sirene."))
     commune = CommuneField(label=_("Commune"))
     logo = ImageUploadField(label=_("Logo"), required=False)
@@ -136,7 +145,7 @@ class OrganisationForm(forms.ModelForm):
             self.initial["commune"] = str(self.instance.commune)
 
 
-class OfferForm(forms.ModelForm):
+class OfferForm(ModelForm):
     photo = ImageUploadField(label=_("Photo"), required=False)
 
     class Meta:
@@ -148,7 +157,7 @@ class OfferForm(forms.ModelForm):
         }
 
 
-class InvitationForm(forms.ModelForm):
+class InvitationForm(ModelForm):
     class Meta:
         model = Invitation
         fields = ["email", "role"]
@@ -166,7 +175,7 @@ class InvitationForm(forms.ModelForm):
         return email
 
 
-class SuspendForm(forms.Form):
+class SuspendForm(Form):
     reason = forms.CharField(
         label=_("Motif de la suspension"),
         widget=forms.Textarea(attrs={"rows": 3}),

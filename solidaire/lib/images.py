@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -80,6 +81,11 @@ def _too_many_pixels() -> forms.ValidationError:
     )
 
 
+def _size_help_text() -> str:
+    # Built when shown, in the reader's language, not when the form class is loaded.
+    return _("JPEG, PNG ou WebP, %(max)s au plus.") % {"max": filesizeformat(settings.MAX_IMAGE_UPLOAD_BYTES)}
+
+
 class ImageUploadField(forms.ImageField):
     """An image field whose cleaned value is the re-encoded image."""
 
@@ -88,11 +94,7 @@ class ImageUploadField(forms.ImageField):
     }
 
     def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault(
-            "help_text",
-            _("JPEG, PNG ou WebP, %(max)s au plus.")
-            % {"max": filesizeformat(settings.MAX_IMAGE_UPLOAD_BYTES)},
-        )
+        kwargs.setdefault("help_text", lazy(_size_help_text, str)())
         super().__init__(*args, **kwargs)
         self.widget.attrs.setdefault("accept", ACCEPT_ATTRIBUTE)
 
