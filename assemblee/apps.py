@@ -5,3 +5,22 @@ from django.utils.translation import gettext_lazy as _
 class AssembleeConfig(AppConfig):
     name = "assemblee"
     verbose_name = _("Assemblée")
+
+    def ready(self) -> None:
+        from django.db.models import Q
+
+        from assemblee.models import AgendaItem, Mandate, Session
+        from referentiel import access
+
+        @access.register_reader
+        def sits_where_on_agenda(user, assessment) -> bool:
+            """Assembly members read the applications on the agenda of the sessions they sit in."""
+            return AgendaItem.objects.filter(
+                application__assessment=assessment,
+                session__seats__user=user,
+                session__status__in=[Session.Status.PUBLISHED, Session.Status.CLOSED],
+            ).exists()
+
+        @access.register_reviewer_pool
+        def assembly_members() -> Q:
+            return Q(pk__in=Mandate.objects.current().values("user_id"))

@@ -1,0 +1,215 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from assemblee.models import Application, College, Mandate, Seat, Session
+from assemblee.services import WEIGHT_TOTAL
+from referentiel.models import Criterion
+from solidaire.forms import Form, ModelForm
+from solidaire.lib.documents import DocumentUploadField
+from solidaire.models import User
+
+# --- The organisation's application ----------------------------------------------------------
+
+
+class EvidenceForm(Form):
+    """One upload field per criterion whose required evidence is still missing."""
+
+    def __init__(self, *args, criteria: list[Criterion], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for criterion in criteria:
+            self.fields[f"c{criterion.pk}"] = DocumentUploadField(
+                label=f"{criterion.code} — {criterion.display_evidence_hint}",
+                required=False,
+            )
+
+    def by_criterion(self) -> dict[int, forms.BoundField]:
+        return {criterion.pk: self[f"c{criterion.pk}"] for criterion in self.criteria}
+
+    def uploads(self) -> list[tuple[Criterion, object]]:
+        return [
+            (c, self.cleaned_data[f"c{c.pk}"]) for c in self.criteria if self.cleaned_data.get(f"c{c.pk}")
+        ]
+
+
+# --- Staff: completeness and agenda ---------------------------------------------------------
+
+
+class SendBackForm(Form):
+    message = forms.CharField(
+        label=_("Ce qui manque"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Ce message est envoyé par email aux membres de l'organisation et affiché dans leur espace."
+        ),
+    )
+
+
+def open_sessions():
+    """Sessions that still take items: not closed, and whose vote has not ended."""
+    return Session.objects.exclude(status=Session.Status.CLOSED).filter(closes_at__gt=timezone.now())
+
+
+class AgendaForm(Form):
+    session = forms.ModelChoiceField(
+        label=_("Séance"),
+        queryset=Session.objects.none(),
+        empty_label=_("Choisissez une séance"),
+        error_messages={"invalid_choice": _("Choisissez une séance qui n'est pas close.")},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = open_sessions().order_by("opens_at")
+        self.fields["session"].label_from_instance = lambda s: (
+            _("%(title)s (clôture le %(date)s)")
+            % {
+                "title": s.title,
+                "date": date_format(timezone.localtime(s.closes_at), "SHORT_DATETIME_FORMAT"),
+            }
+        )
+
+
+class AddToAgendaForm(Form):
+    application = forms.ModelChoiceField(
+        label=_("Candidature"),
+        queryset=Application.objects.none(),
+        empty_label=_("Choisissez une candidature"),
+        error_messages={"invalid_choice": _("Choisissez une candidature qui attend l'ordre du jour.")},
+    )
+
+    def __init__(self, *args, applications, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["application"].queryset = applications
+        self.fields["application"].label_from_instance = lambda a: a.organisation.name
+
+
+# --- Staff: colleges and mandates -----------------------------------------------------------
+
+
+class BaseCollegeFormSet(forms.BaseModelFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return  # each form says what is wrong first
+        total, kept = Decimal(0), 0
+        for form in self.forms:
+            if not form.cleaned_data:
+                continue  # an empty extra row
+            if form.cleaned_data.get("DELETE"):
+                self._check_deletable(form.instance)
+                continue
+            total += form.cleaned_data["weight"]
+            kept += 1
+        if total != WEIGHT_TOTAL:
+            raise forms.ValidationError(
+                _("Les poids des collèges font %(total)s au lieu de 100 : rien n'a été enregistré.")
+                % {"total": format(total.normalize(), "f")},
+                code="weights",
+            )
+
+    @staticmethod
+    def _check_deletable(college: College) -> None:
+        if college.pk and (college.mandates.exists() or Seat.objects.filter(college=college).exists()):
+            raise forms.ValidationError(
+                _("Le collège « %(name)s » a des mandats ou a siégé : il ne peut pas être supprimé.")
+                % {"name": college.name},
+                code="in_use",
+            )
+
+
+CollegeFormSet = forms.modelformset_factory(
+    College,
+    form=ModelForm,
+    formset=BaseCollegeFormSet,
+    fields=["name", "name_en", "weight", "seats", "position", "code"],
+    localized_fields=["weight"],
+    extra=1,
+    can_delete=True,
+)
+
+
+class MandateForm(ModelForm):
+    email = forms.EmailField(
+        label=_("Adresse email du membre"),
+        help_text=_("La personne doit déjà avoir un compte sur Solidaire."),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Mandate
+        fields = ["college", "starts_on", "ends_on"]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    field_order = ["email", "college", "starts_on", "ends_on"]
+
+    def clean_email(self) -> User:
+        email = self.cleaned_data["email"].strip()
+        user = User.objects.filter(email__iexact=email, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("Aucun compte n'utilise l'adresse %(email)s.") % {"email": email})
+        return user
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        user, starts, ends = cleaned.get("email"), cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("La fin du mandat doit suivre son début."))
+        elif user and starts and ends:
+            overlapping = Mandate.objects.filter(user=user, starts_on__lte=ends, ends_on__gte=starts).first()
+            if overlapping:
+                self.add_error(
+                    None,
+                    _("%(user)s détient déjà un mandat du %(start)s au %(end)s qui chevauche ces dates.")
+                    % {
+                        "user": user,
+                        "start": date_format(overlapping.starts_on, "SHORT_DATE_FORMAT"),
+                        "end": date_format(overlapping.ends_on, "SHORT_DATE_FORMAT"),
+                    },
+                )
+        if user:
+            self.instance.user = user
+        return cleaned
+
+
+# --- Staff: sessions ------------------------------------------------------------------------
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class SessionForm(ModelForm):
+    class Meta:
+        model = Session
+        fields = [
+            "title",
+            "place",
+            "online_url",
+            "opens_at",
+            "closes_at",
+            "quorum_members",
+            "quorum_colleges",
+        ]
+        localized_fields = ["quorum_members", "quorum_colleges"]
+        widgets = {
+            "opens_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+            "closes_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        }
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", _("La clôture du vote doit suivre son ouverture."))
+        elif closes and closes <= timezone.now():
+            self.add_error("closes_at", _("La clôture du vote doit être dans le futur."))
+        if not (cleaned.get("place") or cleaned.get("online_url")) and not self.has_error("online_url"):
+            self.add_error("place", _("Indiquez un lieu, ou le lien de la réunion en ligne."))
+        return cleaned
