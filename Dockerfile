@@ -7,7 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # Pango and fonts for WeasyPrint's PDFs; gettext for compilemessages.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation2 gettext \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 1000 solidaire

@@ -1,20 +1,25 @@
 """Core models: users, territories, reference data, organisations and offers."""
 
 import secrets
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from solidaire.lib.siret import validate_siret
+from solidaire.lib.text import fold
 
 STAFF_GROUP = "regional_staff"
 
@@ -240,6 +245,14 @@ class Organisation(models.Model):
     status_reason = models.TextField(_("motif du statut"), blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # For the public showcase, derived from the names, the description and the offers, and
+    # written only by refresh_search_vectors() (end of this module). The name folded to
+    # lower case without accents, so that "Écohabitat" sorts among the E on any database.
+    sort_name = models.CharField(max_length=200, blank=True, default="", editable=False)
+    # PostgreSQL: weighted French vector (names A, offer names B, descriptions C).
+    search_vector = SearchVectorField(null=True, editable=False)
+    # SQLite: the same texts folded, searched with LIKE; empty on PostgreSQL.
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -247,7 +260,29 @@ class Organisation(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["usual_name", "legal_name"]
-        indexes = [models.Index(fields=["status", "listed_until"])]
+        indexes = [
+            models.Index(fields=["status", "listed_until"]),
+            # The showcase pages through listed organisations by name or by listing date;
+            # the id breaks ties so that paging is stable. (The GIN index on search_vector
+            # is created by migration 0005 on PostgreSQL only: SQLite has no GIN.)
+            models.Index(
+                fields=["sort_name", "id"],
+                condition=models.Q(status="listed"),
+                name="organisation_listed_name",
+            ),
+            models.Index(
+                fields=["listed_since", "id"],
+                condition=models.Q(status="listed"),
+                name="organisation_listed_since",
+            ),
+            # Narrow rows for the counts per commune and per sector of the showcase filters
+            # (index-only scans): a scan of the table reads the descriptions and vectors too.
+            models.Index(
+                fields=["commune", "sector", "id"],
+                condition=models.Q(status="listed"),
+                name="organisation_listed_facets",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -366,6 +401,200 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Showcase search and filters ------------------------------------------------------
+# Derived data that the public showcase (vitrine) searches and filters on. It lives here,
+# next to what it is derived from, so that every change of an organisation or an offer
+# keeps it up to date whichever app makes the change.
+
+# French stemming with accents removed; created by migration 0005 on PostgreSQL.
+SEARCH_CONFIG = "french_unaccent"
+# Fields of an organisation that its search columns are computed from.
+SEARCHED_FIELDS = frozenset({"legal_name", "usual_name", "description"})
+_REFRESH_BATCH = 500
+
+
+def refresh_search_vectors(ids: Iterable[int]) -> None:
+    """Recomputes `sort_name` and the search column of the given organisations from their
+    names, description and offers. Called on every save of an organisation or an offer
+    (signals below); call it after bulk changes that bypass signals (`update()`,
+    `bulk_create()`, raw SQL). One UPDATE per 500 organisations on PostgreSQL."""
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), _REFRESH_BATCH):
+        batch = ids[start : start + _REFRESH_BATCH]
+        if connection.vendor == "postgresql":
+            _refresh_postgresql(batch)
+        else:
+            _refresh_folded(batch)
+
+
+def _refresh_postgresql(ids: list[int]) -> None:
+    organisation, offer = Organisation._meta.db_table, Offer._meta.db_table
+    # The offers are aggregated once per organisation in the subquery, never per row.
+    sql = f"""
+        UPDATE {organisation} AS o SET
+            sort_name = left(lower(unaccent(coalesce(nullif(o.usual_name, ''), o.legal_name))), 200),
+            search_text = '',
+            search_vector =
+                setweight(to_tsvector(%(config)s::regconfig, o.legal_name || ' ' || o.usual_name), 'A')
+                || setweight(to_tsvector(%(config)s::regconfig, f.names), 'B')
+                || setweight(to_tsvector(%(config)s::regconfig, o.description || ' ' || f.descriptions), 'C')
+        FROM (
+            SELECT org.id,
+                   coalesce(string_agg(offer.name, ' '), '') AS names,
+                   coalesce(string_agg(offer.description, ' '), '') AS descriptions
+            FROM {organisation} AS org LEFT JOIN {offer} AS offer ON offer.organisation_id = org.id
+            WHERE org.id = ANY(%(ids)s)
+            GROUP BY org.id
+        ) AS f
+        WHERE o.id = f.id
+    """  # noqa: S608 - table names come from the models, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"config": SEARCH_CONFIG, "ids": ids})
+
+
+def _refresh_folded(ids: list[int]) -> None:
+    """SQLite has neither text search nor unaccent: store the folded text, searched with LIKE.
+    Names come first, then offer names, then descriptions, so that the position of a match
+    can rank the results the way the weights do on PostgreSQL."""
+    offers: dict[int, list[tuple[str, str]]] = {pk: [] for pk in ids}
+    for organisation_id, name, description in Offer.objects.filter(organisation_id__in=ids).values_list(
+        "organisation_id", "name", "description"
+    ):
+        offers[organisation_id].append((name, description))
+    changed = []
+    for pk, legal_name, usual_name, description in Organisation.objects.filter(pk__in=ids).values_list(
+        "pk", "legal_name", "usual_name", "description"
+    ):
+        parts = [
+            f"{legal_name} {usual_name}",
+            " ".join(name for name, _text in offers[pk]),
+            description,
+            " ".join(text for _name, text in offers[pk]),
+        ]
+        changed.append(
+            Organisation(
+                pk=pk,
+                sort_name=fold(usual_name or legal_name)[:200],
+                search_text=" | ".join(fold(" ".join(part.split())) for part in parts),
+            )
+        )
+    Organisation.objects.bulk_update(changed, ["sort_name", "search_text"])
+
+
+@receiver(post_save, sender=Organisation, dispatch_uid="organisation_search")
+def _organisation_saved(sender, instance: Organisation, update_fields=None, **kwargs) -> None:
+    # Status changes save only their own fields: nothing to recompute.
+    if update_fields is None or SEARCHED_FIELDS & set(update_fields):
+        refresh_search_vectors([instance.pk])
+
+
+@receiver([post_save, post_delete], sender=Offer, dispatch_uid="offer_search")
+def _offer_changed(sender, instance: Offer, **kwargs) -> None:
+    refresh_search_vectors([instance.organisation_id])
+
+
+class DomainMet(models.Model):
+    """A domain of the référentiel that the organisation's latest completed assessment
+    meets, copied here for the showcase filter (this app cannot read assessments).
+    Written only by record_domains_met()."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="domains_met")
+    code = models.SlugField(_("code du domaine"), max_length=60, db_index=False)
+
+    class Meta:
+        verbose_name = _("domaine du référentiel satisfait")
+        verbose_name_plural = _("domaines du référentiel satisfaits")
+        constraints = [
+            # Its index (code first) serves the filter "organisations that meet domain X".
+            models.UniqueConstraint(fields=["code", "organisation"], name="one_domain_met_per_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.code}"
+
+
+def record_domains_met(organisation_id: int, codes: Iterable[str]) -> None:
+    """Replaces the domains the organisation meets by `codes`: the codes of the domains
+    whose result is met in its latest completed assessment. The référentiel calls it when
+    an assessment completes, in the same transaction."""
+    codes = sorted(set(codes))
+    with transaction.atomic():
+        DomainMet.objects.filter(organisation_id=organisation_id).exclude(code__in=codes).delete()
+        DomainMet.objects.bulk_create(
+            [DomainMet(organisation_id=organisation_id, code=code) for code in codes], ignore_conflicts=True
+        )
+
+
+class ConflictOfInterest(models.Model):
+    """A person declares a link with an organisation: they neither review nor vote on it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflicts")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="conflicts")
+    reason = models.CharField(_("motif"), max_length=500)
+    declared_at = models.DateTimeField(_("déclaré le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conflit d'intérêts")
+        verbose_name_plural = _("conflits d'intérêts")
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="one_conflict_per_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ↔ {self.organisation}"
+
+
+class ReminderBase(models.Model):
+    """A reminder to send once, from `due_at` on (see solidaire.lib.reminders).
+
+    A run claims due reminders with a conditional update and a token, sends them,
+    then marks them sent; a failure releases the claim and keeps the error for
+    staff, so that a later run sends it."""
+
+    due_at = models.DateTimeField(_("à envoyer à partir du"))
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True, editable=False)
+    skipped = models.BooleanField(
+        _("sans objet"), default=False, editable=False, help_text=_("Plus nécessaire au moment de l'envoi.")
+    )
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0, editable=False)
+    last_error = models.TextField(_("dernière erreur"), blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["due_at"]
+        indexes = [
+            models.Index(fields=["due_at"], condition=models.Q(sent_at=None), name="%(class)s_due"),
+            models.Index(fields=["claim_token"], name="%(class)s_claim"),
+        ]
+
+    @property
+    def failed(self) -> bool:
+        return self.sent_at is None and bool(self.last_error)
+
+
+class ListingReminder(ReminderBase):
+    """The renewal of a listing is reminded three months before it expires."""
+
+    class Kind(models.TextChoices):
+        RENEWAL = "renewal_3m", _("trois mois avant la fin du référencement")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="listing_reminders")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.RENEWAL)
+    listed_until = models.DateField(help_text="The end of the listing this reminder is about.")
+
+    class Meta(ReminderBase.Meta):
+        verbose_name = _("rappel de renouvellement")
+        verbose_name_plural = _("rappels de renouvellement")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "listed_until"], name="one_renewal_reminder"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} — {self.listed_until}"
 
 
 # --- Audit trail -------------------------------------------------------------------

@@ -6,17 +6,27 @@ it changes and writes the audit trail in the same transaction.
 """
 
 from collections.abc import Collection
-from datetime import date
+from datetime import date, datetime, time
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from solidaire.models import AuditEntry, Invitation, Membership, Organisation, User, listing_end
+from solidaire.models import (
+    AuditEntry,
+    Invitation,
+    ListingReminder,
+    Membership,
+    Organisation,
+    User,
+    listing_end,
+)
 
 Status = Organisation.Status
+RENEWAL_NOTICE = relativedelta(months=3)
 
 
 class TransitionError(ValidationError):
@@ -58,8 +68,9 @@ def _transition(
 
 
 def mark_applicant(organisation: Organisation, by: User | None) -> Organisation:
-    """An application was submitted. A listed organisation that renews keeps its listing."""
-    if organisation.status == Status.LISTED:
+    """An application was submitted. A listed organisation that renews keeps its listing;
+    one already applicant (an application sent back, then resubmitted) stays so."""
+    if organisation.status in (Status.LISTED, Status.APPLICANT):
         return organisation
     return _transition(
         organisation,
@@ -79,22 +90,32 @@ def withdraw_application(organisation: Organisation, by: User | None) -> Organis
 def admit(organisation: Organisation, by: User | None, decided_on: date | None = None) -> Organisation:
     """The assembly admitted the organisation: listed for three years from the decision."""
     start = decided_on or timezone.localdate()
-    return _transition(
+    until = listing_end(start)
+    organisation = _transition(
         organisation,
         to=Status.LISTED,
         allowed_from={Status.APPLICANT, Status.LISTED, Status.PROGRESS_PLAN},
         by=by,
         action="organisation.admit",
         listed_since=organisation.listed_since if organisation.status == Status.LISTED else start,
-        listed_until=listing_end(start),
+        listed_until=until,
     )
+    # One reminder per listing end: a renewal schedules its own.
+    ListingReminder.objects.get_or_create(
+        organisation=organisation,
+        kind=ListingReminder.Kind.RENEWAL,
+        listed_until=until,
+        defaults={"due_at": timezone.make_aware(datetime.combine(until - RENEWAL_NOTICE, time(8)))},
+    )
+    return organisation
 
 
 def open_progress_plan(organisation: Organisation, by: User | None) -> Organisation:
+    """The assembly proposed a démarche de progrès (also to a listed organisation that renews)."""
     return _transition(
         organisation,
         to=Status.PROGRESS_PLAN,
-        allowed_from={Status.APPLICANT},
+        allowed_from={Status.APPLICANT, Status.LISTED},
         by=by,
         action="organisation.progress_plan",
     )
@@ -102,7 +123,11 @@ def open_progress_plan(organisation: Organisation, by: User | None) -> Organisat
 
 def refuse(organisation: Organisation, by: User | None) -> Organisation:
     return _transition(
-        organisation, to=Status.REFUSED, allowed_from={Status.APPLICANT}, by=by, action="organisation.refuse"
+        organisation,
+        to=Status.REFUSED,
+        allowed_from={Status.APPLICANT, Status.LISTED},
+        by=by,
+        action="organisation.refuse",
     )
 
 
@@ -145,10 +170,14 @@ def expire(organisation: Organisation) -> Organisation:
 # --- Organisations and their members ------------------------------------------------
 
 
+# Paths of the public showcase that an organisation's slug must not hide.
+RESERVED_SLUGS = {"carte", "carte-geojson", "export", "exports", "flux", "donnees-ouvertes"}
+
+
 def unique_slug(name: str) -> str:
     base = slugify(name)[:200] or "organisation"
     slug, n = base, 1
-    while Organisation.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Organisation.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug

@@ -7,6 +7,7 @@ documented in the README.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -139,7 +140,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Paris"
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Reminders are selected by time window: an hourly run catches up any missed one.
+    "commitment-reminders": {"task": "referentiel.tasks.send_commitment_reminders", "schedule": 3600},
+    "close-sessions": {"task": "assemblee.tasks.close_due_sessions", "schedule": 60},
+    "vote-reminders": {"task": "assemblee.tasks.send_vote_reminders", "schedule": 600},
+    "listings": {"task": "solidaire.tasks.expire_listings", "schedule": 3600},
+}
 
 AUTH_USER_MODEL = "solidaire.User"
 AUTHENTICATION_BACKENDS = [
@@ -234,6 +241,7 @@ SERVE_MEDIA = envbool("SERVE_MEDIA", "true") and STORAGE_BACKEND == "local"
 MAX_IMAGE_UPLOAD_BYTES = envint("MAX_IMAGE_UPLOAD_BYTES", str(5 * 1024 * 1024))
 MAX_IMAGE_PIXELS = envint("MAX_IMAGE_PIXELS", str(40_000_000))
 IMAGE_MAX_SIDE = 1600
+MAX_DOCUMENT_UPLOAD_BYTES = envint("MAX_DOCUMENT_UPLOAD_BYTES", str(10 * 1024 * 1024))
 # Requests larger than this are refused before the view reads them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -272,6 +280,30 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 BAN_API_URL = os.getenv("BAN_API_URL", "https://api-adresse.data.gouv.fr/search/")
 BAN_API_TIMEOUT = float(os.getenv("BAN_API_TIMEOUT", "3"))
 
+# Map tiles of the showcase: a Leaflet URL template ({s} subdomain, {z}/{x}/{y}) and its
+# credit line (HTML). Empty: the maps show their markers on a blank background.
+MAP_TILE_URL = os.getenv("MAP_TILE_URL", "https://{s}.tile.openstreetmap.fr/osmfr/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = os.getenv(
+    "MAP_TILE_ATTRIBUTION",
+    '&copy; les contributeurs d\'<a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>, '
+    'fond de carte <a href="https://www.openstreetmap.fr/">OpenStreetMap France</a>',
+)
+
+
+def tile_origin(url: str) -> list[str]:
+    """The CSP source that lets the browser load the tiles of `url`: nothing for our own
+    origin or no tiles, `https://*.tile.example.org` for Leaflet's `{s}` subdomains."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return []
+    labels = parts.netloc.split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"
+    if any("{" in label for label in labels):
+        raise ImproperlyConfigured("MAP_TILE_URL: only the first label of the host may be a placeholder.")
+    return [f"{parts.scheme}://{'.'.join(labels)}"]
+
+
 INVITATION_VALIDITY_DAYS = envint("INVITATION_VALIDITY_DAYS", "14")
 LISTING_VALIDITY_YEARS = 3
 
@@ -285,7 +317,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *tile_origin(MAP_TILE_URL)],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
@@ -307,4 +339,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every step of every PDF at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

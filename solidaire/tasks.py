@@ -2,10 +2,13 @@
 
 from celery import shared_task
 from django.db import transaction
+from django.utils import timezone
 
-from solidaire.lib.emails import send_email
+from solidaire import services
+from solidaire.lib import reminders
+from solidaire.lib.emails import notify_users, send_email
 from solidaire.lib.geocoding import geocode_address
-from solidaire.models import Invitation, Organisation
+from solidaire.models import Invitation, ListingReminder, Organisation, User
 
 
 @shared_task
@@ -38,3 +41,30 @@ def geocode_organisation(organisation_id: int) -> None:
 
 def geocode_after_commit(organisation: Organisation) -> None:
     transaction.on_commit(lambda: geocode_organisation.delay(organisation.pk))
+
+
+def _send_renewal_reminder(reminder: ListingReminder) -> None:
+    organisation = reminder.organisation
+    if (
+        organisation.status != Organisation.Status.LISTED
+        or organisation.listed_until != reminder.listed_until
+    ):
+        raise reminders.Skip  # renewed, suspended or expired since
+    members = User.objects.filter(memberships__organisation=organisation, is_active=True)
+    notify_users("listing_renewal", members, {"organisation": organisation})
+
+
+@shared_task
+def expire_listings() -> dict:
+    """Celery beat: renewal reminders three months ahead; listings that reached their
+    end leave the showcase. Both select by time window, so a missed run catches up."""
+    report = reminders.send_due(ListingReminder, _send_renewal_reminder, related=["organisation"])
+    today = timezone.localdate()
+    expired = 0
+    for organisation in Organisation.objects.listed().filter(listed_until__lte=today):
+        try:
+            services.expire(organisation)
+        except services.TransitionError:
+            continue  # changed meanwhile
+        expired += 1
+    return {"reminders": report.sent, "expired": expired}

@@ -18,6 +18,8 @@ urlpatterns += i18n_patterns(
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("compte/", include("allauth.urls")),
     path("organisations/", include("vitrine.urls")),
+    path("", include("referentiel.urls")),
+    path("", include("assemblee.urls")),
     path("espace/", views.dashboard, name="dashboard"),
     path("espace/organisations/nouvelle/", views.organisation_create, name="organisation_create"),
     path("espace/organisations/<slug:slug>/", views.organisation_detail, name="organisation_detail"),

@@ -4,17 +4,24 @@ from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.utils import translation
 
 Attachment = tuple[str, bytes, str]  # file name, content, MIME type
 
 
+def _render_text(name: str, context: dict) -> str:
+    # Plain text is not HTML: "L'Atelier" must not arrive as "L&#x27;Atelier".
+    template = engines["django"].engine.get_template(name)
+    return template.render(Context(context, autoescape=False))
+
+
 def render_email(template: str, context: dict, language: str | None = None) -> tuple[str, str, str]:
     context = {"site_url": settings.SITE_URL, **context}
     with translation.override(language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"emails/{template}-subject.txt", context)
-        text = render_to_string(f"emails/{template}-body.txt", context)
+        subject = _render_text(f"emails/{template}-subject.txt", context)
+        text = _render_text(f"emails/{template}-body.txt", context)
         html = render_to_string(f"emails/{template}-body.html", context)
     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
     return subject, text, html

@@ -4,15 +4,34 @@ from collections.abc import Iterator
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.test import override_settings
 
 from solidaire.models import AuditEntry, Commune, Membership, Offer, Organisation, User
 
 
 @pytest.fixture(scope="module")
-def demo_output(django_db_setup, django_db_blocker) -> Iterator[str]:
+def demo_output(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
     """The demo is loaded once for this module (it loads all the territories of France),
     in a transaction rolled back at the end so that other tests never see it."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    files = tmp_path_factory.mktemp("demo-files")
+    storages = {
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": files / "media"},
+        },
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": files / "private"},
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # The per-test isolation of tests/conftest.py does not reach a module fixture: the demo's
+    # files (evidence, pictures) go to a temporary folder rather than the real media/.
+    with (
+        override_settings(STORAGES=storages, MEDIA_ROOT=files / "media", BAN_API_URL=""),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
         out = io.StringIO()
         call_command("demo", stdout=out)
         yield out.getvalue()

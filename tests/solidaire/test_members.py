@@ -141,3 +141,13 @@ def test_an_admin_cannot_remove_a_member_of_another_organisation(
 def test_a_member_of_another_organisation_cannot_invite(client, charlie, org_a, method) -> None:
     client.force_login(charlie)
     assert getattr(client, method)(reverse("member_invite", args=[org_a.slug])).status_code in (404, 405)
+
+
+def test_the_text_part_of_an_email_is_not_html_escaped(client, invite, alice) -> None:
+    from tests.factory import make_organisation
+
+    organisation = make_organisation("L'Atelier d'Yves", admin=alice)
+    client.force_login(alice)
+    invite(organisation)
+    assert "« L'Atelier d'Yves »" in mail.outbox[0].body
+    assert "&#x27;" not in mail.outbox[0].subject

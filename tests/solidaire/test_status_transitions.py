@@ -88,3 +88,7 @@ def test_audit_entries_cannot_be_changed(applicant) -> None:
     entry.action = "autre chose"
     with pytest.raises(ValidationError):
         entry.save()
+
+
+def test_an_organisation_never_takes_a_slug_the_showcase_uses(db) -> None:
+    assert services.unique_slug("Carte") == "carte-2"

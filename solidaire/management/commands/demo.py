@@ -10,6 +10,7 @@ import importlib
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 APP_ORDER = ["solidaire", "referentiel", "assemblee", "vitrine", "subventions"]
 
@@ -18,6 +19,14 @@ class Command(BaseCommand):
     help = "Charge les données de démonstration (idempotent)."
 
     def handle(self, *args, **options) -> None:
+        # The notifications that building the demo triggers (reviews assigned...) are not sent.
+        with override_settings(
+            MAILERS={"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
+        ):
+            self._populate()
+        self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
+
+    def _populate(self) -> None:
         for label in APP_ORDER:
             if not apps.is_installed(label):
                 continue
@@ -30,4 +39,3 @@ class Command(BaseCommand):
             self.stdout.write(self.style.MIGRATE_HEADING(f"[{label}]"))
             with transaction.atomic():
                 module.populate(self.stdout)
-        self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
