@@ -292,7 +292,7 @@ def assign_reviewer(assessment: Assessment, reviewer: User, by: User) -> PeerRev
         if assessment.reviews.count() >= REVIEWERS_PER_ASSESSMENT:
             raise ValidationError(_("Cette auto-évaluation a déjà ses deux relecteurs."))
         review = PeerReview.objects.create(assessment=assessment, reviewer=reviewer, assigned_by=by)
-        AuditEntry.record(by, "review.assign", assessment.organisation, reviewer=reviewer.email)
+        AuditEntry.record(by, "review.assign", assessment.organisation, reviewer=reviewer.pk)
         transaction.on_commit(lambda: tasks.notify_review_assigned.delay(review.pk))
     return review
 

@@ -204,7 +204,7 @@ def invite(organisation: Organisation, email: str, role: str, by: User) -> Invit
         invitation = Invitation.objects.create(
             organisation=organisation, email=email, role=role, invited_by=by
         )
-        AuditEntry.record(by, "membership.invite", organisation, email=email, role=role)
+        AuditEntry.record(by, "membership.invite", organisation, invitation=invitation.pk, role=role)
         transaction.on_commit(lambda: tasks.send_invitation.delay(invitation.pk))
     return invitation
 
@@ -243,4 +243,4 @@ def remove_member(membership: Membership, by: User) -> None:
                 _("L'organisation doit garder au moins un administrateur."), code="last_admin"
             )
         membership.delete()
-        AuditEntry.record(by, "membership.remove", organisation, email=membership.user.email)
+        AuditEntry.record(by, "membership.remove", organisation, user=membership.user_id)
