@@ -283,7 +283,10 @@ def publish_session(session: Session, by: User) -> Session:
         items = list(session.items.select_related("application"))
         if not items:
             raise ValidationError(_("Inscrivez au moins une candidature à l'ordre du jour."))
-        mandates = Mandate.objects.current(session.opens_at.date()).select_related("user")
+        # The members sit if their mandate is current on the (local) day the session starts,
+        # which is today when it is published after its opening time.
+        first_day = timezone.localdate(max(session.opens_at, timezone.now()))
+        mandates = Mandate.objects.current(first_day).select_related("user")
         Seat.objects.bulk_create(
             Seat(session=session, user=m.user, college_id=m.college_id) for m in mandates
         )
