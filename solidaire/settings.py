@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "django.forms",
     "django_filters",
     "allauth",
@@ -130,6 +131,11 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Public showcase pages, feeds and exports kept for visitors who are not signed in
+# (vitrine/cache.py). Any change they show drops them at once; this bounds the life of an
+# entry after a change that sends no signal (QuerySet.update, bulk_create). 0 turns it off.
+# Without REDIS_URL each process has its own cache: fine for one process (runserver).
+VITRINE_CACHE_TIMEOUT = envint("VITRINE_CACHE_TIMEOUT", "600")
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None

@@ -10,6 +10,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("communes/", views.commune_suggestions, name="commune_suggestions"),
     path("healthz", views.healthz, name="healthz"),
+    # robots.txt and sitemap.xml, at the root whatever the language.
+    path("", include("vitrine.root_urls")),
 ]
 
 urlpatterns += i18n_patterns(

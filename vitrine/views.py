@@ -1,13 +1,20 @@
 """Public pages of the showcase. They only ever show listed organisations: each query starts
-from `filters.listed_organisations()`, and nothing here is cached, so a suspended or
-expired organisation disappears at once (the responses say `Cache-Control: no-cache` so that
-no shared cache keeps them either)."""
+from `filters.listed_organisations()`. Visitors who are not signed in are served from the
+cache (vitrine.cache), whose entries any change to what they show drops at once, so that a
+suspended or expired organisation disappears at once; the responses say
+`Cache-Control: no-cache` so that no shared cache keeps them either."""
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch
 from django.db.models.functions import Coalesce, Left
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString
@@ -19,8 +26,18 @@ from referentiel.charts import radar_for
 from referentiel.models import Assessment, Domain
 from referentiel.services import current_result
 from solidaire.models import Offer, Organisation
-from vitrine import jsonld
-from vitrine.filters import filter_panel, listed_organisations, organisation_filter
+from vitrine import exports, jsonld
+from vitrine.cache import cached_for_visitors, remember
+from vitrine.feeds import NewlyListedFeed
+from vitrine.filters import (
+    FilterPanel,
+    OrganisationFilter,
+    filter_panel,
+    listed_organisations,
+    organisation_filter,
+    select_organisations,
+)
+from vitrine.paths import path_maker
 
 PAGE_SIZE = 24
 SUMMARY_CHARS = 320
@@ -61,6 +78,15 @@ def _map_settings() -> dict[str, str]:
     return {"tile_url": settings.MAP_TILE_URL, "tile_attribution": settings.MAP_TILE_ATTRIBUTION}
 
 
+def _panel(filterset: OrganisationFilter) -> FilterPanel:
+    """The filter form of the selection: the same for all its pages, its map, every visitor.
+    Its 9 queries cost more than the rest of a list page: it is kept in the cache, unless
+    some parameters were not understood (the errors it shows come from those)."""
+    if filterset.form.errors:
+        return filter_panel(filterset)
+    return remember("panel", [filterset.params.urlencode()], lambda: filter_panel(filterset))
+
+
 def _without_empty_fields(request: HttpRequest) -> HttpResponseRedirect | None:
     """A GET form sends its empty fields too: the redirect drops them, so that the address
     of a selection is short and the same whether it came from the form or from a link."""
@@ -73,32 +99,55 @@ def _without_empty_fields(request: HttpRequest) -> HttpResponseRedirect | None:
     return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
 
 
+def _add_card_offers(page: Page) -> None:
+    """The offers of the cards of a page, in one query of plain values: as model instances
+    with their category (prefetch_related), they cost 5 ms more a page. Each card also gets
+    its address, the addresses of its offers and the first photo among them."""
+    english = get_language() == "en"
+    organisation_path = path_maker("vitrine:organisation", str)
+    offer_path = path_maker("vitrine:offer", str, int)
+    slugs = {organisation.pk: organisation.slug for organisation in page}
+    offers: dict[int, list[dict]] = {pk: [] for pk in slugs}
+    rows = (
+        Offer.objects.filter(organisation_id__in=slugs)
+        .order_by("name", "pk")
+        .values_list("organisation_id", "pk", "name", "photo", "category__name", "category__name_en")
+    )
+    for organisation_id, pk, name, photo, category, category_en in rows:
+        offers[organisation_id].append(
+            {
+                "name": name,
+                "url": offer_path(slugs[organisation_id], pk),
+                "category": category_en if english and category_en else category,
+                "photo": photo,
+            }
+        )
+    for organisation in page:
+        organisation.url = organisation_path(organisation.slug)
+        organisation.card_offers = offers[organisation.pk]
+        photo = next((offer["photo"] for offer in organisation.card_offers if offer["photo"]), None)
+        organisation.thumbnail_url = default_storage.url(photo) if photo else ""
+
+
 @require_safe
 @public
+@cached_for_visitors
 def organisation_list(request: HttpRequest) -> HttpResponse:
     if response := _without_empty_fields(request):
         return response
     filterset = organisation_filter(request.GET)
-    offers = Offer.objects.select_related("category").only(
-        "organisation_id", "kind", "name", "photo", "category__name", "category__name_en"
-    )
     organisations = (
         filterset.qs.select_related("commune", "sector", "legal_form")
         .only(*CARD_FIELDS)
         # A summary is all a card shows: no need to fetch 5,000 characters per card.
         .annotate(summary=Left("description", SUMMARY_CHARS))
-        .prefetch_related(Prefetch("offers", queryset=offers.order_by("name", "pk")))
     )
     page = NarrowPaginator(organisations, PAGE_SIZE).get_page(request.GET.get("page"))
-    for organisation in page:
-        # The card shows the first photo among the offers (prefetched: no query).
-        organisation.thumbnail = next(
-            (offer.photo for offer in organisation.offers.all() if offer.photo), None
-        )
+    _add_card_offers(page)
     context = {
         "page": page,
         "filterset": filterset,
-        "panel": filter_panel(filterset),
+        "panel": _panel(filterset),
         "params": filterset.params,
     }
     return render(request, "vitrine/list.html", context)
@@ -106,13 +155,14 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @public
+@cached_for_visitors
 def organisation_map(request: HttpRequest) -> HttpResponse:
     if response := _without_empty_fields(request):
         return response
     filterset = organisation_filter(request.GET)
     context = {
         "filterset": filterset,
-        "panel": filter_panel(filterset),
+        "panel": _panel(filterset),
         "params": filterset.params,
         "count": filterset.qs.count(),
         **_map_settings(),
@@ -122,6 +172,7 @@ def organisation_map(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @public
+@cached_for_visitors
 def organisation_geojson(request: HttpRequest) -> JsonResponse:
     """The points of the selection. Coordinates fall back to the commune's point in SQL, so
     that the whole collection is one query."""
@@ -189,6 +240,7 @@ def _radar(organisation: Organisation) -> tuple[Assessment | None, SafeString | 
 
 @require_safe
 @public
+@cached_for_visitors
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = _public_organisation(slug)
     offers = list(organisation.offers.select_related("category").order_by("name", "pk"))
@@ -207,9 +259,76 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 @public
+@cached_for_visitors
 def offer_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     organisation = _public_organisation(slug)
     offer = get_object_or_404(organisation.offers.select_related("category"), pk=pk)
     others = organisation.offers.exclude(pk=offer.pk).order_by("name", "pk").only("name", "organisation_id")
     context = {"organisation": organisation, "offer": offer, "others": others}
     return render(request, "vitrine/offer.html", context)
+
+
+@require_safe
+@public
+@cached_for_visitors
+def open_data(request: HttpRequest) -> HttpResponse:
+    """What the exports hold, in which formats, under which licence, and their addresses."""
+    context = {
+        "organisation_fields": exports.ORGANISATION_FIELDS,
+        "csv_summary_fields": exports.CSV_OFFER_SUMMARY,
+        "offer_fields": exports.OFFER_FIELDS,
+        "csv_offer_fields": exports.CSV_OFFER_ORGANISATION,
+        "licence": exports.LICENCE,
+        "licence_url": exports.LICENCE_URL,
+        "count": listed_organisations().count(),
+        "site_url": settings.SITE_URL,
+    }
+    return render(request, "vitrine/open_data.html", context)
+
+
+@require_safe
+@public
+@cached_for_visitors
+def export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
+    """The organisations of the selection that the GET parameters of the list describe (all
+    of them without any), streamed in the format `fmt` (exports.FORMATS)."""
+    method, content_type, filename = exports.FORMATS[fmt]
+    data = exports.Export(select_organisations(request.GET))
+    response = StreamingHttpResponse(getattr(data, method)(), content_type=content_type)
+    disposition = "attachment" if content_type.startswith("text/csv") else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    # Open data: any web page may read it (no credentials are involved).
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+newly_listed_feed = require_safe(public(cached_for_visitors(NewlyListedFeed())))
+
+ROBOTS = """User-agent: *
+{disallow}
+Allow: /
+
+Sitemap: {sitemap}
+"""
+# Private areas, in every language; the exports of a selection (the whole exports stay
+# open, and the open-data page links them).
+PRIVATE_PREFIXES = ["/espace/", "/gestion/", "/assemblee/", "/compte/", "/admin/", "/auto-evaluations/"]
+
+
+@require_safe
+@cached_for_visitors
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    prefixes = [""] + [f"/{code}" for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+    lines = [f"Disallow: {prefix}{path}" for prefix in prefixes for path in PRIVATE_PREFIXES]
+    lines += [f"Disallow: {prefix}/organisations/exports/*?" for prefix in prefixes]
+    text = ROBOTS.format(disallow="\n".join(lines), sitemap=jsonld.absolute(reverse("sitemap")))
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
+
+
+# A 5 KB answer through the whole middleware stack, and nothing else: the baseline that
+# `make bench` compares the pages with. Mounted only when BENCH_BASELINE=1 (vitrine/urls.py).
+BASELINE_TEXT = "Solidaire. " * 465
+
+
+def bench_baseline(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(BASELINE_TEXT, content_type="text/plain; charset=utf-8")

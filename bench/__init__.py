@@ -1,0 +1,1 @@
+"""Benchmarks: scripts with their own report, never timed asserts in the test suite."""
