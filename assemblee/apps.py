@@ -9,6 +9,12 @@ class AssembleeConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models import Q
 
+        from assemblee import privacy
+        from solidaire.privacy import register_eraser, register_exporter
+
+        register_exporter("assembly")(privacy.export)
+        register_eraser(privacy.erase)
+
         from assemblee.models import AgendaItem, Mandate, Session
         from referentiel import access
 

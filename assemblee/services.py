@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -254,8 +255,8 @@ def withdraw(application: Application, by: User) -> Application:
         application = Application.objects.select_for_update().get(pk=application.pk)
         if not application.is_open:
             raise ValidationError(_("Une candidature décidée ou déjà retirée ne peut plus être retirée."))
-        application.status = Status.WITHDRAWN
-        application.save(update_fields=["status"])
+        application.status, application.withdrawn_at = Status.WITHDRAWN, timezone.now()
+        application.save(update_fields=["status", "withdrawn_at"])
         organisation = application.organisation
         # Also after a send-back: the organisation is no longer an applicant.
         if organisation.status == Organisation.Status.APPLICANT:
@@ -533,3 +534,29 @@ def items_to_vote(session: Session, member: User):
 
 def has_voted_on_everything(session: Session, member: User) -> bool:
     return not items_to_vote(session, member).exists()
+
+
+# --- Retention -------------------------------------------------------------------------------
+
+
+def purge_expired_evidence(now=None) -> int:
+    """Evidence of refused or withdrawn applications is deleted after the retention
+    period (settings.EVIDENCE_RETENTION_DAYS), unless a later application uses it."""
+    now = now or timezone.now()
+    limit = now - timedelta(days=settings.EVIDENCE_RETENTION_DAYS)
+    ended = Application.objects.filter(evidence_purged_at=None, assessment__isnull=False).filter(
+        Q(status=Status.REFUSED, decided_at__lte=limit) | Q(status=Status.WITHDRAWN, withdrawn_at__lte=limit)
+    )
+    purged = 0
+    for application in ended.select_related("assessment__organisation"):
+        assessment = application.assessment
+        still_used = assessment.applications.exclude(status__in=[Status.REFUSED, Status.WITHDRAWN]).exists()
+        if not still_used:
+            for evidence in assessment.evidence.all():
+                referentiel_services.erase_evidence(evidence)
+                purged += 1
+        Application.objects.filter(pk=application.pk).update(evidence_purged_at=now)
+        AuditEntry.record(
+            None, "application.evidence_purged", assessment.organisation, application=application.pk
+        )
+    return purged

@@ -62,6 +62,12 @@ def send_vote_reminders() -> dict:
 
 
 @shared_task
+def purge_expired_evidence() -> int:
+    """Celery beat: evidence of refused or withdrawn applications, after the retention period."""
+    return services.purge_expired_evidence()
+
+
+@shared_task
 def close_due_sessions() -> int:
     """Celery beat: sessions close by themselves at closes_at."""
     return services.close_due_sessions()

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ReferentielConfig(AppConfig):
     name = "referentiel"
     verbose_name = _("Référentiel")
+
+    def ready(self) -> None:
+        from referentiel import privacy
+        from solidaire.privacy import register_exporter
+
+        register_exporter("referentiel")(privacy.export)

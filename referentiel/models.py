@@ -6,13 +6,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from solidaire.lib.storage import private_storage
 from solidaire.models import Organisation, ReminderBase
 
 PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
@@ -301,10 +301,6 @@ def evidence_path(instance: "Evidence", filename: str) -> str:
     # The stored name never comes from the person who uploaded it.
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     return f"evidence/{instance.assessment.organisation_id}/{uuid.uuid4().hex}.{extension[:8]}"
-
-
-def private_storage():
-    return storages["private"]
 
 
 class Evidence(models.Model):

@@ -259,6 +259,11 @@ def add_evidence(
 def delete_evidence(evidence: Evidence) -> None:
     if not evidence.assessment.is_draft:
         raise ValidationError(_("Cette auto-évaluation est terminée : ses preuves ne changent plus."))
+    erase_evidence(evidence)
+
+
+def erase_evidence(evidence: Evidence) -> None:
+    """Removes the evidence and its file (after the commit: a rollback keeps the file)."""
     storage, name = evidence.file.storage, evidence.file.name
     evidence.delete()
     transaction.on_commit(lambda: storage.delete(name))

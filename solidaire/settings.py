@@ -152,6 +152,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "close-sessions": {"task": "assemblee.tasks.close_due_sessions", "schedule": 60},
     "vote-reminders": {"task": "assemblee.tasks.send_vote_reminders", "schedule": 600},
     "listings": {"task": "solidaire.tasks.expire_listings", "schedule": 3600},
+    "evidence-retention": {"task": "assemblee.tasks.purge_expired_evidence", "schedule": 86400},
 }
 
 AUTH_USER_MODEL = "solidaire.User"
@@ -311,6 +312,8 @@ def tile_origin(url: str) -> list[str]:
 
 
 INVITATION_VALIDITY_DAYS = envint("INVITATION_VALIDITY_DAYS", "14")
+# Evidence of refused or withdrawn applications is deleted after this many days (RGPD).
+EVIDENCE_RETENTION_DAYS = envint("EVIDENCE_RETENTION_DAYS", "365")
 LISTING_VALIDITY_YEARS = 3
 
 # Security. The production values apply whenever DEBUG is off.

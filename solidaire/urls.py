@@ -18,6 +18,8 @@ urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("donnees-personnelles/", views.privacy, name="privacy"),
     path("accessibilite/", views.accessibility, name="accessibility"),
+    path("compte/mes-donnees/", views.personal_data, name="personal_data"),
+    path("compte/supprimer/", views.account_delete, name="account_delete"),
     path("compte/", include("allauth.urls")),
     path("organisations/", include("vitrine.urls")),
     path("", include("referentiel.urls")),

@@ -1,6 +1,7 @@
 from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -11,9 +12,17 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.static import serve
 
 from solidaire import services
-from solidaire.forms import InvitationForm, OfferForm, OrganisationForm, SuspendForm, find_communes
+from solidaire.forms import (
+    AccountDeleteForm,
+    InvitationForm,
+    OfferForm,
+    OrganisationForm,
+    SuspendForm,
+    find_communes,
+)
 from solidaire.lib.access import get_organisation_for_user, staff_required
 from solidaire.models import AuditEntry, Invitation, Membership, Organisation
+from solidaire.privacy import blockers, delete_account, export_personal_data
 from solidaire.tasks import geocode_after_commit
 
 
@@ -232,3 +241,27 @@ def staff_organisation(request: HttpRequest, slug: str) -> HttpResponse:
     audit = AuditEntry.objects.filter(target_type__model="organisation", target_id=str(organisation.pk))[:50]
     context = {"organisation": organisation, "form": form, "audit": audit}
     return render(request, "solidaire/staff/organisation.html", context)
+
+
+@login_required
+def personal_data(request: HttpRequest) -> HttpResponse:
+    """A person's data: a page that says what is kept, and the JSON download."""
+    if request.GET.get("format") == "json":
+        data = export_personal_data(request.user)
+        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response["Content-Disposition"] = 'attachment; filename="mes-donnees-solidaire.json"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+    return render(request, "solidaire/personal_data.html")
+
+
+@login_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    reasons = blockers(request.user)
+    if request.method == "POST" and not reasons and form.is_valid():
+        delete_account(request.user)
+        logout(request)
+        messages.success(request, _("Votre compte est supprimé. Merci d'avoir participé."))
+        return redirect("home")
+    return render(request, "solidaire/account_delete.html", {"form": form, "blockers": reasons})

@@ -439,3 +439,26 @@ def test_a_sent_back_application_lets_the_organisation_fix_its_evidence(applicat
     application = services.submit(application, by=alice)
     assert application.status == Application.Status.SUBMITTED
     assert application.assessment.evidence.count() == 2
+
+
+def test_evidence_of_a_withdrawn_application_is_deleted_after_the_retention_period(
+    application, alice, settings
+) -> None:
+    from datetime import timedelta
+
+    from referentiel.models import Evidence
+
+    settings.EVIDENCE_RETENTION_DAYS = 30
+    services.withdraw(application, by=alice)
+    assert services.purge_expired_evidence(now=timezone.now() + timedelta(days=29)) == 0
+    assert services.purge_expired_evidence(now=timezone.now() + timedelta(days=31)) == 1
+    assert not Evidence.objects.exists()
+
+
+def test_evidence_of_a_pending_application_is_kept(application) -> None:
+    from datetime import timedelta
+
+    from referentiel.models import Evidence
+
+    services.purge_expired_evidence(now=timezone.now() + timedelta(days=4000))
+    assert Evidence.objects.count() == 1

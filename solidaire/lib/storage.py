@@ -1,0 +1,30 @@
+"""The private storage (evidence, reports, minutes): files that no URL serves.
+
+File fields resolve their storage once, when the model class is created. A lazy object
+that looks `storages["private"]` up when first used, and again after the STORAGES
+setting changes (tests move it to a temporary folder), keeps every field on the
+configured storage."""
+
+from django.core.files.storage import storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
+
+
+class PrivateStorage(LazyObject):
+    def _setup(self) -> None:
+        self._wrapped = storages["private"]
+
+
+_private = PrivateStorage()
+
+
+def private_storage() -> PrivateStorage:
+    """The `storage` callable of private file fields (a callable keeps migrations stable)."""
+    return _private
+
+
+@receiver(setting_changed)
+def _reset(setting: str, **kwargs) -> None:
+    if setting == "STORAGES":
+        _private._wrapped = empty
