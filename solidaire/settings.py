@@ -153,6 +153,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "vote-reminders": {"task": "assemblee.tasks.send_vote_reminders", "schedule": 600},
     "listings": {"task": "solidaire.tasks.expire_listings", "schedule": 3600},
     "evidence-retention": {"task": "assemblee.tasks.purge_expired_evidence", "schedule": 86400},
+    "report-reminders": {"task": "subventions.tasks.send_report_reminders", "schedule": 3600},
 }
 
 AUTH_USER_MODEL = "solidaire.User"
@@ -315,6 +316,10 @@ INVITATION_VALIDITY_DAYS = envint("INVITATION_VALIDITY_DAYS", "14")
 # Evidence of refused or withdrawn applications is deleted after this many days (RGPD).
 EVIDENCE_RETENTION_DAYS = envint("EVIDENCE_RETENTION_DAYS", "365")
 LISTING_VALIDITY_YEARS = 3
+
+# The Region as it appears in the SCDL open-data file of its grants (subventions.scdl).
+SCDL_ATTRIBUTING_NAME = os.getenv("SCDL_ATTRIBUTING_NAME", "Région Bretagne")
+SCDL_ATTRIBUTING_SIRET = os.getenv("SCDL_ATTRIBUTING_SIRET", "23350001600040")
 
 # Security. The production values apply whenever DEBUG is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -24,6 +24,7 @@ urlpatterns += i18n_patterns(
     path("organisations/", include("vitrine.urls")),
     path("", include("referentiel.urls")),
     path("", include("assemblee.urls")),
+    path("", include("subventions.urls")),
     path("espace/", views.dashboard, name="dashboard"),
     path("espace/organisations/nouvelle/", views.organisation_create, name="organisation_create"),
     path("espace/organisations/<slug:slug>/", views.organisation_detail, name="organisation_detail"),
