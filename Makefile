@@ -19,8 +19,8 @@ locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po
 	msgfmt --check -o $@ $<
 
 messages: $(PY)
-	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=node_modules
-	$(PY) manage.py makemessages -d djangojs -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=node_modules
+	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=node_modules --ignore=tests --ignore=bench
+	$(PY) manage.py makemessages -d djangojs -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=node_modules --ignore=tests --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv
 
 run: $(PY)
