@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from celery import shared_task
+from django.db.models import F
 from django.utils import timezone
 
 from solidaire.lib import reminders
@@ -32,8 +33,9 @@ def email_context(report: Report) -> dict:
 
 
 class ReportReminderSender:
-    """Sends one report reminder (the `send` of reminders.send_due). Recipients are looked
-    up once per organisation and run, not once per reminder: a run may send thousands."""
+    """Sends one report reminder (the `send` of reminders.send_due). Recipients are read
+    once per batch (`prepare`), not once per reminder or organisation: a run may send
+    thousands, to as many organisations."""
 
     def __init__(self, today: date) -> None:
         self.today = today
@@ -52,6 +54,21 @@ class ReportReminderSender:
         )
         notify_users(f"report_{reminder.kind}", recipients, email_context(report))
 
+    def prepare(self, batch: list[ReportReminder]) -> None:
+        """The active members of the organisations of `batch` not read yet, in one query."""
+        wanted = {r.report.grant_indicator.grant.organisation_id for r in batch} - self._members.keys()
+        if not wanted:
+            return
+        for organisation_id in wanted:
+            self._members[organisation_id] = []
+        members = (
+            User.objects.filter(memberships__organisation__in=wanted, is_active=True)
+            .annotate(member_of=F("memberships__organisation"))
+            .order_by("pk")
+        )
+        for user in members:
+            self._members[user.member_of].append(user)
+
     def members(self, organisation_id: int) -> list[User]:
         if organisation_id not in self._members:
             self._members[organisation_id] = list(
@@ -69,7 +86,7 @@ def run_report_reminders(now: datetime | None = None) -> reminders.RunReport:
     now = now or timezone.now()
     sender = ReportReminderSender(timezone.localdate(now))
     related = [f"report__{path}" for path in REPORT_RELATED]
-    return reminders.send_due(ReportReminder, sender, now=now, related=related)
+    return reminders.send_due(ReportReminder, sender, now=now, related=related, prepare=sender.prepare)
 
 
 @shared_task

@@ -57,11 +57,14 @@ def send_due(
     now: datetime | None = None,
     related: Iterable[str] = (),
     batch_size: int = BATCH_SIZE,
+    prepare: Callable[[list[models.Model]], None] | None = None,
 ) -> RunReport:
     """Sends every due reminder of `model` with `send(reminder)`.
 
     `send` raises Skip when the reminder is no longer needed; any other
-    exception counts as a failure of that reminder only."""
+    exception counts as a failure of that reminder only. `prepare(batch)`, if
+    given, is called with each claimed batch before it is sent, to read what the
+    emails need (their recipients) for the whole batch at once."""
     now = now or timezone.now()
     report = RunReport()
     failed: list[int] = []  # released for the next run, not retried by this one
@@ -78,6 +81,9 @@ def send_due(
         claimed_rows = model.objects.filter(claim_token=token, sent_at=None)
         if related:
             claimed_rows = claimed_rows.select_related(*related)
+        claimed_rows = list(claimed_rows)
+        if prepare is not None:
+            prepare(claimed_rows)
         for reminder in claimed_rows:
             try:
                 send(reminder)

@@ -14,10 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from solidaire.lib import emails
+from solidaire.models import Organisation
 from subventions import services
 from subventions.models import Grant, Periodicity, Report, ReportReminder
 from subventions.tasks import run_report_reminders, send_report_reminders
-from tests.subventions.factory import awarded_grant, make_indicator
+from tests.factory import make_organisation, make_user
+from tests.subventions.factory import assess, awarded_grant, make_indicator
 
 Kind = ReportReminder.Kind
 
@@ -136,6 +138,24 @@ def test_the_queries_of_a_run_do_not_grow_with_its_reminders(grant, report, nadi
     with CaptureQueriesContext(connection) as three:
         send_report_reminders()
     assert (len(mail.outbox), len(three)) == (4, len(one))
+
+
+def test_the_queries_of_a_run_do_not_grow_with_the_organisations_reminded(
+    grant, report, circular, repaired, referentiel, nadia
+) -> None:
+    with CaptureQueriesContext(connection) as one:
+        send_report_reminders()
+    for n in range(3):
+        admin = make_user(f"admin{n}@example.org")
+        organisation = make_organisation(f"Coopérative {n}", admin=admin)
+        assess(organisation, admin)
+        Organisation.objects.filter(pk=organisation.pk).update(status=Organisation.Status.LISTED)
+        awarded_grant(organisation, circular, nadia, indicator=repaired, first_due=report.due_date)
+    with CaptureQueriesContext(connection) as four:
+        send_report_reminders()
+    recipients = sorted(m.to[0] for m in mail.outbox[1:])
+    assert recipients == ["admin0@example.org", "admin1@example.org", "admin2@example.org"]
+    assert len(four) == len(one)
 
 
 def test_the_job_is_in_the_celery_beat_schedule() -> None:
