@@ -262,7 +262,7 @@ def make_organisations() -> list[Organisation]:
         ]
     )
     members = User.objects.bulk_create(
-        [User(email=f"membre{n}@bench.example", password="!") for n in range(ORGANISATIONS)]  # noqa: S106
+        [User(email=f"membre{n}@bench.example", password="!") for n in range(ORGANISATIONS)]  # noqa: S106 - "!" is an unusable password
     )
     Membership.objects.bulk_create(
         [

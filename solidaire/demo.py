@@ -34,7 +34,7 @@ from solidaire.territories import load_territories
 
 DEMO_PASSWORD = "solidaire-demo-2026"  # noqa: S105 - demo accounts, printed on purpose
 # Shown by the command so that a developer can add it to an authenticator app.
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - demo accounts, in the README
 DEMO_REGION = "53"  # Bretagne
 
 # (commune, département) — spread over the four départements of the region.

@@ -35,7 +35,7 @@ def envlist(name: str, default: str) -> list[str]:
 DEBUG = envbool("DEBUG", "true")
 
 # Refused below when DEBUG is off.
-DEVELOPMENT_SECRET_KEY = "django-insecure-solidaire-development-key-do-not-use-in-production"  # noqa: S105
+DEVELOPMENT_SECRET_KEY = "django-insecure-solidaire-development-key-do-not-use-in-production"  # noqa: S105 - refused with DEBUG off
 SECRET_KEY = os.getenv("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")

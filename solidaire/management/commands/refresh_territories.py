@@ -334,7 +334,7 @@ def fetch_package(version: str, workdir: Path) -> Path:
         raise CommandError("npm is needed to fetch the package; or pass --source DIR (an extracted package).")
     spec = f"{PACKAGE}@{version}"
     # No shell, and only the version comes from the command line: safe to run.
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(  # noqa: S603 - see the comment above
         [npm, "pack", spec, "--json", "--pack-destination", str(workdir)],
         cwd=workdir,
         capture_output=True,
