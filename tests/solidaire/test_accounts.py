@@ -90,3 +90,21 @@ def test_emails_to_someone_who_signed_up_in_english_are_in_english(client, db) -
         {"email": "sophie@example.org", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
     assert User.objects.get(email="sophie@example.org").language == "en"
+
+
+def test_changing_the_password_signs_out_the_other_sessions_and_keeps_this_one(alice) -> None:
+    from django.test import Client
+
+    laptop, phone = Client(), Client()
+    for device in (laptop, phone):
+        device.post(reverse("account_login"), {"login": "alice@example.org", "password": PASSWORD})
+        assert device.get(reverse("dashboard")).status_code == 200
+    response = laptop.post(
+        reverse("account_change_password"),
+        {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert laptop.get(reverse("dashboard")).status_code == 200
+    signed_out = phone.get(reverse("dashboard"))
+    assert signed_out.status_code == 302
+    assert signed_out.url.startswith(reverse("account_login"))
