@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from referentiel.models import Answer, Commitment, Criterion, Domain, PeerReview, Referentiel
-from solidaire.forms import Form, ModelForm
+from solidaire.forms import DecimalField, Form, ModelForm
 from solidaire.lib.documents import DocumentUploadField
 
 YES_NO = [("1", _("Oui")), ("0", _("Non"))]
@@ -68,7 +68,7 @@ class DomainAnswersForm(Form):
             )  # fmt: skip
         if kind == Criterion.Kind.NUMBER:
             unit = f" ({criterion.unit})" if criterion.unit else ""
-            return forms.DecimalField(
+            return DecimalField(
                 label=f"{label}{unit}", help_text=help_text, required=False, max_digits=14, decimal_places=2,
                 min_value=Decimal(0), localize=True,
             )  # fmt: skip
@@ -206,8 +206,10 @@ class ThresholdsForm(ModelForm):
         fields = ["title", "description", "min_overall"]
 
 
+# edit_only: the thresholds of the version's domains, never a new domain (a longer form
+# posted would otherwise create one without its référentiel, and fail in the database).
 DomainThresholdFormSet = forms.modelformset_factory(
-    Domain, fields=["name", "name_en", "min_score"], extra=0, form=ModelForm
+    Domain, fields=["name", "name_en", "min_score"], extra=0, form=ModelForm, edit_only=True
 )
 
 

@@ -35,6 +35,16 @@ from solidaire.lib.access import get_organisation_for_user, staff_required
 from solidaire.lib.pdf import pdf_response
 from solidaire.models import Organisation, User
 
+
+def _posted_id(request: HttpRequest, name: str) -> str:
+    """The id a form posted as `name`; 404 for anything but ASCII digits ("²" is a digit
+    for str.isdigit, not for int)."""
+    value = request.POST.get(name, "")
+    if not (value.isascii() and value.isdigit()):
+        raise Http404
+    return value
+
+
 # --- Self-assessment (the organisation's members) -------------------------------------------
 
 
@@ -280,8 +290,9 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def progress_plan(request: HttpRequest, slug: str) -> HttpResponse:
     organisation, _membership = get_organisation_for_user(request, slug)
     plan = organisation.progress_plans.exclude(status=ProgressPlan.Status.DRAFT).first()
+    refused = None  # a refused update, shown again with its errors
     if request.method == "POST" and plan:
-        commitment = get_object_or_404(plan.commitments, pk=request.POST.get("commitment"))
+        commitment = get_object_or_404(plan.commitments, pk=_posted_id(request, "commitment"))
         form = CommitmentUpdateForm(request.POST, instance=commitment, prefix=f"c{commitment.pk}")
         if form.is_valid():
             try:
@@ -296,12 +307,15 @@ def progress_plan(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, _("L'engagement est mis à jour."))
             return redirect("progress_plan", slug)
+        refused = form
     commitments = []
     if plan:
         for commitment in plan.commitments.select_related("criterion").prefetch_related("notes__author"):
-            commitments.append(
-                (commitment, CommitmentUpdateForm(instance=commitment, prefix=f"c{commitment.pk}"))
-            )
+            if refused is not None and refused.instance.pk == commitment.pk:
+                form = refused
+            else:
+                form = CommitmentUpdateForm(instance=commitment, prefix=f"c{commitment.pk}")
+            commitments.append((commitment, form))
     context = {"organisation": organisation, "plan": plan, "commitments": commitments}
     return render(request, "referentiel/progress_plan.html", context)
 
@@ -312,7 +326,7 @@ def progress_plan(request: HttpRequest, slug: str) -> HttpResponse:
 @staff_required
 def staff_referentiels(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        source = get_object_or_404(Referentiel, version=request.POST.get("version"))
+        source = get_object_or_404(Referentiel, version=_posted_id(request, "version"))
         try:
             if request.POST.get("action") == "publish":
                 services.publish(source, by=request.user)

@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django import forms
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -10,12 +13,44 @@ from solidaire.models import Commune, Invitation, Membership, Offer, Organisatio
 MAX_CHOICES_SHOWN = 8
 
 
+class DecimalField(forms.DecimalField):
+    """Django's DecimalField, which reads "NaN", "sNaN" or "Infinity" as numbers and refuses
+    them only when validating: before that, a formset comparing "sNaN" with the initial value
+    (has_changed) raises InvalidOperation, a server error. Here they are invalid at once."""
+
+    def to_python(self, value) -> Decimal | None:
+        number = super().to_python(value)
+        if number is not None and not number.is_finite():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
+def formfield(db_field: models.Field, **kwargs) -> forms.Field | None:
+    """The form field of a model field in the project's model forms: decimals are read and
+    shown the way the page's language writes them ("62,5" in French)."""
+    if isinstance(db_field, models.DecimalField):
+        kwargs.setdefault("form_class", DecimalField)
+        kwargs.setdefault("localize", True)
+    return db_field.formfield(**kwargs)
+
+
+class ModelFormMetaclass(forms.models.ModelFormMetaclass):
+    """Gives every model form of the project, and those of modelform_factory and the
+    formset factories, the form fields of `formfield` unless its Meta chooses others."""
+
+    def __new__(mcs, name, bases, attrs):
+        meta = attrs.get("Meta")
+        if meta is not None and not hasattr(meta, "formfield_callback"):
+            meta.formfield_callback = staticmethod(formfield)
+        return super().__new__(mcs, name, bases, attrs)
+
+
 class Form(forms.Form):
     # The CSS marks the fields of this class with an asterisk.
     required_css_class = "required"
 
 
-class ModelForm(forms.ModelForm):
+class ModelForm(forms.ModelForm, metaclass=ModelFormMetaclass):
     required_css_class = "required"
 
 

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from solidaire.forms import Form, ModelForm
+from solidaire.forms import DecimalField, Form, ModelForm
 from solidaire.lib.documents import DocumentUploadField
 from solidaire.models import Organisation
 from subventions.models import EquityStake
@@ -26,6 +26,6 @@ class EquityStakeForm(ModelForm):
 class ReportForm(Form):
     """What a member reports for one period; the evidence goes through the document checks."""
 
-    value = forms.DecimalField(label=_("Valeur"), max_digits=14, decimal_places=2, localize=True)
+    value = DecimalField(label=_("Valeur"), max_digits=14, decimal_places=2, localize=True)
     comment = forms.CharField(label=_("Commentaire"), widget=forms.Textarea, max_length=3000, required=False)
     evidence = DocumentUploadField(label=_("Justificatif"), required=False)

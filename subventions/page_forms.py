@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from referentiel.models import Criterion, Referentiel
-from solidaire.forms import Form, ModelForm
+from solidaire.forms import DecimalField, Form, ModelForm
 from solidaire.models import Organisation
 from subventions import services
 from subventions.models import (
@@ -33,7 +33,7 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs=DATE_WIDGET, format=DATE_FORMAT)
 
 
-class SpacedDecimalField(forms.DecimalField):
+class SpacedDecimalField(DecimalField):
     """Reads "24 000", "24 000,50" or "24000.50": people group thousands with spaces."""
 
     def to_python(self, value):
@@ -282,7 +282,8 @@ class GrantIndicatorForm(Form):
     @property
     def row(self) -> dict | None:
         data = getattr(self, "cleaned_data", {})
-        return dict(data) if data.get("indicator") else None
+        # A row with an error is missing the fields it got wrong: the formset skips it.
+        return dict(data) if data.get("indicator") and not self.errors else None
 
 
 class BaseGrantIndicatorFormSet(forms.BaseFormSet):

@@ -72,9 +72,10 @@ REPORT_RELATED = [
 
 
 def _posted(request: HttpRequest, queryset: QuerySet, name: str) -> Model:
-    """The object of `queryset` whose id the form posted as `name`; 404 for anything else."""
+    """The object of `queryset` whose id the form posted as `name`; 404 for anything else
+    (ASCII digits only: "²" is a digit for str.isdigit, not for int)."""
     value = request.POST.get(name, "")
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise Http404
     return get_object_or_404(queryset, pk=value)
 

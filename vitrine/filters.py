@@ -46,7 +46,9 @@ SEARCH_MAX_LENGTH = 200
 # most organisations (choosing a département first narrows the list).
 COMMUNE_OPTIONS = 150
 
-CODE = RegexValidator(r"^[-a-zA-Z0-9_]{1,60}$", gettext_lazy("Code invalide."))
+# \Z, not $: $ also matches before a final newline, and the codes of the domains (a list,
+# which Django does not strip) would take "gouvernance\n" for a code.
+CODE = RegexValidator(r"^[-a-zA-Z0-9_]{1,60}\Z", gettext_lazy("Code invalide."))
 REGION_CODE = RegexValidator(r"^[0-9]{2,3}$", gettext_lazy("Code de région invalide."))
 DEPARTEMENT_CODE = RegexValidator(r"^(?:[0-9]{2,3}|2[AB])$", gettext_lazy("Code de département invalide."))
 INSEE_CODE = RegexValidator(r"^[0-9][0-9AB][0-9]{3}$", gettext_lazy("Code INSEE de commune invalide."))
