@@ -20,12 +20,16 @@ class AssembleeConfig(AppConfig):
 
         @access.register_reader
         def sits_where_on_agenda(user, assessment) -> bool:
-            """Assembly members read the applications on the agenda of the sessions they sit in."""
-            return AgendaItem.objects.filter(
-                application__assessment=assessment,
-                session__seats__user=user,
-                session__status__in=[Session.Status.PUBLISHED, Session.Status.CLOSED],
-            ).exists()
+            """Assembly members read the applications on the agenda of the sessions they sit in,
+            with their second factor, as on the assembly's own pages (assembly_member_required)."""
+            return (
+                user.has_second_factor
+                and AgendaItem.objects.filter(
+                    application__assessment=assessment,
+                    session__seats__user=user,
+                    session__status__in=[Session.Status.PUBLISHED, Session.Status.CLOSED],
+                ).exists()
+            )
 
         @access.register_reviewer_pool
         def assembly_members() -> Q:

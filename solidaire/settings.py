@@ -182,6 +182,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Solidaire] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# Before a sensitive change (password, email, second factor), the person types their password
+# or a code of their second factor again; a code emailed to them is not enough (allauth >= 65.22
+# offers it by default): whoever reads the mailbox must not be able to remove the second factor.
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 # Failed logins are limited per IP and per account (allauth's rate limits).
 ACCOUNT_RATE_LIMITS = {
     "login_failed": os.getenv("LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/5m/key"),
