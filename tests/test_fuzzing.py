@@ -42,7 +42,7 @@ from django.test.utils import ContextList
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from solidaire.models import DomainMet, LegalForm, Membership, OfferCategory, Organisation, Sector, User
@@ -367,7 +367,13 @@ LABELS = {
 
 
 def misunderstood(params: dict) -> set[str]:
-    """The filters of `params` that the showcase must say it did not understand."""
+    """The filters of `params` that the showcase must say it did not understand. A parameter
+    whose values are all blank is not one of them: the page's redirect drops it."""
+    params = {
+        name: value
+        for name, value in params.items()
+        if any(v.strip() for v in (value if isinstance(value, list) else [value]))
+    }
     wrong = set()
     for name, pattern in SHAPES.items():
         if name in params:
@@ -438,6 +444,7 @@ def test_the_showcase_answers_any_query_string(showcase, name: str) -> None:
 
     @FUZZ
     @given(params=query_params(FILTERS), signed_in=st.booleans())
+    @example(params={"q": "réparation", "domaine": " "}, signed_in=False)  # dropped, not refused
     def check(params: dict, signed_in: bool) -> None:
         with rolled_back():
             client = client_for(visitor if signed_in else None)
