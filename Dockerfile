@@ -14,7 +14,7 @@ RUN useradd --create-home --uid 1000 solidaire
 WORKDIR /app
 
 COPY . .
-RUN pip install --no-cache-dir -e . \
+RUN pip install --no-cache-dir -c constraints.txt -e . \
     && SECRET_KEY=collectstatic-only DEBUG=false python manage.py collectstatic --no-input --verbosity 0 \
     && mkdir -p /app/media /app/private && chown -R solidaire /app/media /app/private
 

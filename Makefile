@@ -6,14 +6,20 @@ PY := $(BIN)/python
 # python3.12, python3 that is 3.12+, else one installed by pyenv.
 PYTHON ?= $(shell bin/find-python)
 
-.PHONY: run test test-fast worker bench lint format messages demo clean
+.PHONY: run test test-fast worker bench lint format messages demo clean upgrade
 
-$(PY): pyproject.toml
+$(PY): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required" >&2; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $(PY)
+
+# Newer releases within the ranges of pyproject.toml, written to constraints.txt.
+upgrade: $(PY)
+	$(PY) -m pip install --quiet --upgrade -e ".[dev]"
+	{ sed -n '/^#/p' constraints.txt; $(PY) -m pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt
 
 locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po
 	msgfmt --check -o $@ $<
