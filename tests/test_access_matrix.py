@@ -734,12 +734,9 @@ def address(world: SimpleNamespace, name: str, entry: Entry) -> tuple[str, dict]
 
 
 def body_of(response) -> str:
-    if response.streaming:
-        # Read to its end, the test client closes the response itself, without closing the
-        # database connection (which a plain response.close() would, on PostgreSQL).
-        content = b"".join(response.streaming_content)
-    else:
-        content = response.content
+    # A streamed body read to its end: the test client closes the response itself, without
+    # closing the database connection (which a plain response.close() would, on PostgreSQL).
+    content = b"".join(response.streaming_content) if response.streaming else response.content
     return html.unescape(content.decode("utf-8", "ignore"))
 
 
