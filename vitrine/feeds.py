@@ -8,6 +8,7 @@ from django.db.models.functions import Left
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from solidaire.models import Organisation
@@ -57,7 +58,9 @@ class NewlyListedFeed(Feed):
         return f"{item.name} ({item.commune.name})"
 
     def item_description(self, item: Organisation) -> str:
-        return item.summary
+        # Atom writes the summary as type="html": the organisation's text is
+        # escaped so that a reader renders it as text, never as markup.
+        return escape(item.summary)
 
     def item_link(self, item: Organisation) -> str:
         return absolute(reverse("vitrine:organisation", args=[item.slug]))
