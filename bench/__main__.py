@@ -1,7 +1,8 @@
 """`make bench` (`python -m bench`): every benchmark of this folder, one after the other,
 each in its own process (each sets Django up with its own database): `showcase`, then
-`reminders` when bench/reminders.py is there. `python -m bench showcase` runs only the ones
-named. Each writes its own report, `bench-report-<name>.txt`.
+`reminders` when bench/reminders.py is there, then `load` (bench/load.py, Locust).
+`python -m bench showcase` runs only the ones named. Each writes its own report,
+`bench-report-<name>.txt`.
 
 The benchmarks need PostgreSQL; without DATABASE_URL they use the local server
 (postgres://postgres@127.0.0.1:5432/solidaire), and each works in a scratch database of
@@ -12,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ORDER = ["showcase", "reminders"]
+ORDER = ["showcase", "reminders", "load"]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/solidaire"
 
 

@@ -67,12 +67,12 @@ GEOJSON_MS = 300
 # --- Configuration --------------------------------------------------------------------
 
 
-def bench_database_url() -> str:
-    """DATABASE_URL with the database name replaced by solidaire_bench."""
+def bench_database_url(name: str = BENCH_DATABASE) -> str:
+    """DATABASE_URL with the database name replaced by `name` (solidaire_bench by default)."""
     url = urllib.parse.urlsplit(os.getenv("DATABASE_URL") or DEFAULT_DATABASE_URL)
     if not url.scheme.startswith("postgres"):
         sys.exit("DATABASE_URL must be a PostgreSQL URL, e.g. " + DEFAULT_DATABASE_URL)
-    return urllib.parse.urlunsplit(url._replace(path=f"/{BENCH_DATABASE}"))
+    return urllib.parse.urlunsplit(url._replace(path=f"/{name}"))
 
 
 def server_environment(database_url: str, redis_url: str) -> dict[str, str]:
@@ -99,30 +99,31 @@ def server_environment(database_url: str, redis_url: str) -> dict[str, str]:
 
 
 def prepare_database(database_url: str, *, fresh: bool) -> None:
+    """Creates the database `database_url` names (a scratch one), dropped first if `fresh`."""
     import psycopg
 
     url = urllib.parse.urlsplit(database_url)
+    name = url.path.lstrip("/")
     maintenance = urllib.parse.urlunsplit(url._replace(path="/postgres"))
     with psycopg.connect(maintenance, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE]
-        ).fetchone()
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and fresh:
-            print(f"Dropping {BENCH_DATABASE}…")
-            connection.execute(f'DROP DATABASE "{BENCH_DATABASE}" WITH (FORCE)')
+            print(f"Dropping {name}…")
+            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             exists = None
         if not exists:
-            print(f"Creating {BENCH_DATABASE}…")
-            connection.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+            print(f"Creating {name}…")
+            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def drop_database(database_url: str) -> None:
     import psycopg
 
     url = urllib.parse.urlsplit(database_url)
+    name = url.path.lstrip("/")
     maintenance = urllib.parse.urlunsplit(url._replace(path="/postgres"))
     with psycopg.connect(maintenance, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def data_is_loaded() -> bool:
@@ -387,18 +388,26 @@ def load_data() -> dict[str, int]:
 
 
 class Server:
-    """gunicorn, started in its own session so that it and its workers stop together."""
+    """gunicorn, started in its own session so that it and its workers stop together.
+    `options` are more gunicorn options; `stderr` an open file for its log (else inherited)."""
 
-    def __init__(self, env: dict[str, str], port: int) -> None:
+    def __init__(
+        self, env: dict[str, str], port: int, *, workers: int = 2, options: tuple[str, ...] = (), stderr=None
+    ) -> None:
         self.env = env
         self.port = port
+        self.workers = workers
+        self.options = options
+        self.stderr = stderr
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Server":
         bind = f"{HOST}:{self.port}"
-        command = [sys.executable, "-m", "gunicorn", "solidaire.wsgi", "--workers", "2", "--bind", bind]
-        command += ["--log-level", "warning"]
-        self.process = subprocess.Popen(command, env={**os.environ, **self.env}, start_new_session=True)
+        command = [sys.executable, "-m", "gunicorn", "solidaire.wsgi", "--workers", str(self.workers)]
+        command += ["--bind", bind, "--log-level", "warning", *self.options]
+        self.process = subprocess.Popen(
+            command, env={**os.environ, **self.env}, start_new_session=True, stderr=self.stderr
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
