@@ -210,7 +210,11 @@ UPLOADS = st.one_of(
     ),
     st.builds(
         Upload,
-        st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20),
+        # A file always has a name: one that is a bare path ("/", "..") is not a file a
+        # browser can send (Django's parser drops it too).
+        st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20).filter(
+            lambda name: os.path.basename(name) not in {"", ".", ".."}
+        ),
         st.binary(max_size=64),
     ),
 )
