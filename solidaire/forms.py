@@ -1,3 +1,4 @@
+from datetime import datetime
 from decimal import Decimal
 
 from django import forms
@@ -25,12 +26,34 @@ class DecimalField(forms.DecimalField):
         return number
 
 
+class DateTimeField(forms.DateTimeField):
+    """Django's DateTimeField, limited to the years a person may mean. Midnight on
+    1 January of year 1 in Paris is before the first instant a datetime can hold in UTC:
+    comparing it in the database (a constraint, a query) raised OverflowError, a server
+    error. Such a date is now a field error."""
+
+    FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+    def to_python(self, value) -> datetime | None:
+        moment = super().to_python(value)
+        if moment is not None and not self.FIRST_YEAR <= moment.year <= self.LAST_YEAR:
+            raise forms.ValidationError(
+                _("Saisissez une date entre %(first)s et %(last)s."),
+                code="out_of_range",
+                params={"first": self.FIRST_YEAR, "last": self.LAST_YEAR},
+            )
+        return moment
+
+
 def formfield(db_field: models.Field, **kwargs) -> forms.Field | None:
     """The form field of a model field in the project's model forms: decimals are read and
-    shown the way the page's language writes them ("62,5" in French)."""
+    shown the way the page's language writes them ("62,5" in French); dates and times are
+    limited to the years a person may mean."""
     if isinstance(db_field, models.DecimalField):
         kwargs.setdefault("form_class", DecimalField)
         kwargs.setdefault("localize", True)
+    elif isinstance(db_field, models.DateTimeField):
+        kwargs.setdefault("form_class", DateTimeField)
     return db_field.formfield(**kwargs)
 
 

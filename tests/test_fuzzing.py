@@ -517,7 +517,10 @@ def error_messages(form: forms.BaseForm | forms.BaseFormSet) -> list[str]:
         if form._errors is None:
             return []
         messages = [str(m) for m in form._non_form_errors or []]
-        return messages + [m for each in form.forms for m in error_messages(each)]
+        # A row marked for deletion is not validated (Django leaves its errors out of the
+        # formset's), so that the page has nothing to say about it.
+        rows = [each for each in form.forms if not (form.can_delete and form._should_delete_form(each))]
+        return messages + [m for each in rows for m in error_messages(each)]
     if form._errors is None:
         return []
     return [str(message) for messages in form._errors.values() for message in messages]

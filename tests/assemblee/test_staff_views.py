@@ -382,6 +382,19 @@ def test_a_quorum_above_1_is_refused(client, nadia) -> None:
     assert not Session.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "opens_at", ["0001-01-01", "0001-01-01T00:00", "9999-12-31T23:59", "1899-12-31T10:00"]
+)
+def test_a_date_no_one_means_is_refused_with_a_message(client, nadia, opens_at: str) -> None:
+    """Midnight of year 1 in Paris is before the first datetime UTC can hold: the check that
+    the session closes after it opens raised OverflowError in the database, a server error."""
+    client.force_login(nadia)
+    response = client.post(reverse("staff_session_new"), session_data(opens_at=opens_at))
+    assert response.status_code == 200
+    assert "Saisissez une date entre 1900 et 2999." in response.text
+    assert not Session.objects.exists()
+
+
 def test_the_session_form_uses_datetime_local_inputs(client, nadia) -> None:
     client.force_login(nadia)
     assert 'type="datetime-local" name="opens_at"' in client.get(reverse("staff_session_new")).text
