@@ -37,6 +37,9 @@ from django.utils.translation import get_language
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "vitrine:generation"
+# In every key: moved on when what is stored changes shape (a field added to FilterPanel, to
+# Entry), so that a new release never reads the pickles of the one before it.
+FORMAT = 2
 CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{32,64}"')
 CSRF_PLACEHOLDER = b'name="csrfmiddlewaretoken" value="@csrf@"'
 
@@ -117,7 +120,7 @@ def remember[T](name: str, parts: Iterable[str], compute: Callable[[], T]) -> T:
         return compute()
     try:
         raw = "\n".join([get_language() or "", *parts])
-        key = f"vitrine:{name}:{generation()}:{hashlib.sha256(raw.encode()).hexdigest()[:40]}"
+        key = f"vitrine:{name}:{FORMAT}:{generation()}:{hashlib.sha256(raw.encode()).hexdigest()[:40]}"
         value = cache.get(key)
     except Exception:
         logger.exception("The showcase cache cannot be read; computing without it.")
@@ -164,7 +167,7 @@ def page_key(request: HttpRequest, generation_value: int) -> str:
     # The host and scheme: sitemaps and feeds may write absolute addresses from them.
     raw = "\n".join([request.scheme, request.get_host(), get_language() or "", request.get_full_path()])
     digest = hashlib.sha256(raw.encode()).hexdigest()[:40]
-    return f"vitrine:page:{generation_value}:{digest}"
+    return f"vitrine:page:{FORMAT}:{generation_value}:{digest}"
 
 
 def _stored_parts(key: str, parts: int) -> Iterator[bytes]:

@@ -7,8 +7,8 @@ organisations everywhere. Validating the parameters costs no query: codes are ch
 their shape, and a well-formed code that matches nothing selects nothing.
 
 `filter_panel` gathers what the filter form shows: the options of each filter, with counts
-where one GROUP BY query gives them, so that a page costs the same number of queries
-whatever its filters and its data.
+where one GROUP BY query gives them, and the number of organisations selected, so that a
+page costs the same number of queries whatever its filters and its data.
 """
 
 from collections import defaultdict
@@ -228,6 +228,7 @@ class Facet:
 
 @dataclass
 class FilterPanel:
+    count: int  # organisations in the selection, which its list pages and its map show
     facets: dict[str, Facet]
     params: QueryDict
     search: str
@@ -255,10 +256,20 @@ class FilterPanel:
 
 
 def filter_panel(filterset: OrganisationFilter) -> FilterPanel:
-    """Everything the filter form shows, in a fixed number of queries (9)."""
+    """Everything the filter form shows, and the number of organisations selected, in a
+    fixed number of queries (9).
+
+    The number selected comes from the counts per sector, which leave out the sector filter
+    alone: their sum without that filter, the chosen sector's count with it (every
+    organisation has a sector). Counting the selection again cost 2 to 3 ms more."""
     data = filterset.cleaned_data
     # By id, not code: the counts then read the index organisation_listed_facets alone.
     sector_counts = dict(_counts(filterset, ["filiere"], "sector_id"))
+    sectors = _reference(Sector)
+    if chosen := data.get("filiere"):
+        count = sum(sector_counts.get(pk, 0) for pk, code, _name, _name_en in sectors if code == chosen)
+    else:
+        count = sum(sector_counts.values())
     current = Referentiel.objects.published().order_by("-version").values("pk")[:1]
     domains = Domain.objects.filter(referentiel=Subquery(current)).order_by("position")
     facets = [
@@ -266,7 +277,7 @@ def filter_panel(filterset: OrganisationFilter) -> FilterPanel:
         Facet(
             "filiere",
             _("Filière"),
-            [Option(row[1], _label(row), sector_counts.get(row[0], 0)) for row in _reference(Sector)],
+            [Option(row[1], _label(row), sector_counts.get(row[0], 0)) for row in sectors],
             _selected(data.get("filiere")),
             _("Toutes les filières"),
         ),
@@ -293,6 +304,7 @@ def filter_panel(filterset: OrganisationFilter) -> FilterPanel:
         ),
     ]
     return FilterPanel(
+        count=count,
         facets={facet.name: facet for facet in facets},
         params=filterset.params,
         search=data.get("q") or "",

@@ -4,6 +4,8 @@ cache (vitrine.cache), whose entries any change to what they show drops at once,
 suspended or expired organisation disappears at once; the responses say
 `Cache-Control: no-cache` so that no shared cache keeps them either."""
 
+from html import escape
+
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.paginator import Page, Paginator
@@ -17,7 +19,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
@@ -80,8 +82,9 @@ def _map_settings() -> dict[str, str]:
 
 def _panel(filterset: OrganisationFilter) -> FilterPanel:
     """The filter form of the selection: the same for all its pages, its map, every visitor.
-    Its 9 queries cost more than the rest of a list page: it is kept in the cache, unless
-    some parameters were not understood (the errors it shows come from those)."""
+    Its 9 queries (which give the count of the selection too) cost more than the rest of a list
+    page: it is kept in the cache, unless some parameters were not understood (the errors it
+    shows come from those)."""
     if filterset.form.errors:
         return filter_panel(filterset)
     return remember("panel", [filterset.params.urlencode()], lambda: filter_panel(filterset))
@@ -102,30 +105,34 @@ def _without_empty_fields(request: HttpRequest) -> HttpResponseRedirect | None:
 def _add_card_offers(page: Page) -> None:
     """The offers of the cards of a page, in one query of plain values: as model instances
     with their category (prefetch_related), they cost 5 ms more a page. Each card also gets
-    its address, the addresses of its offers and the first photo among them."""
+    its address, the list items of its offers and the first photo among them.
+
+    The items are written here, as the options of the filter form are (FilterPanel), with
+    html.escape (what Django's escape() calls): the 120 offers of a page through the
+    template's loop took 1.3 ms more of a 5 ms render (10,000 organisations, make bench)."""
     english = get_language() == "en"
     organisation_path = path_maker("vitrine:organisation", str)
     offer_path = path_maker("vitrine:offer", str, int)
     slugs = {organisation.pk: organisation.slug for organisation in page}
-    offers: dict[int, list[dict]] = {pk: [] for pk in slugs}
+    items: dict[int, list[str]] = {pk: [] for pk in slugs}
+    photos: dict[int, str] = {}
     rows = (
         Offer.objects.filter(organisation_id__in=slugs)
         .order_by("name", "pk")
         .values_list("organisation_id", "pk", "name", "photo", "category__name", "category__name_en")
     )
     for organisation_id, pk, name, photo, category, category_en in rows:
-        offers[organisation_id].append(
-            {
-                "name": name,
-                "url": offer_path(slugs[organisation_id], pk),
-                "category": category_en if english and category_en else category,
-                "photo": photo,
-            }
+        url = offer_path(slugs[organisation_id], pk)
+        label = category_en if english and category_en else category
+        items[organisation_id].append(
+            f'<li><a href="{escape(url)}">{escape(name)}</a> <span class="hint">({escape(label)})</span></li>'
         )
+        if photo:
+            photos.setdefault(organisation_id, photo)
     for organisation in page:
         organisation.url = organisation_path(organisation.slug)
-        organisation.card_offers = offers[organisation.pk]
-        photo = next((offer["photo"] for offer in organisation.card_offers if offer["photo"]), None)
+        organisation.offer_items = mark_safe("".join(items[organisation.pk]))  # noqa: S308 - escaped above
+        photo = photos.get(organisation.pk)
         organisation.thumbnail_url = default_storage.url(photo) if photo else ""
 
 
@@ -142,12 +149,15 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         # A summary is all a card shows: no need to fetch 5,000 characters per card.
         .annotate(summary=Left("description", SUMMARY_CHARS))
     )
-    page = NarrowPaginator(organisations, PAGE_SIZE).get_page(request.GET.get("page"))
+    panel = _panel(filterset)
+    paginator = NarrowPaginator(organisations, PAGE_SIZE)
+    paginator.count = panel.count  # a cached_property of the paginator, given here
+    page = paginator.get_page(request.GET.get("page"))
     _add_card_offers(page)
     context = {
         "page": page,
         "filterset": filterset,
-        "panel": _panel(filterset),
+        "panel": panel,
         "params": filterset.params,
     }
     return render(request, "vitrine/list.html", context)
@@ -160,11 +170,12 @@ def organisation_map(request: HttpRequest) -> HttpResponse:
     if response := _without_empty_fields(request):
         return response
     filterset = organisation_filter(request.GET)
+    panel = _panel(filterset)
     context = {
         "filterset": filterset,
-        "panel": _panel(filterset),
+        "panel": panel,
         "params": filterset.params,
-        "count": filterset.qs.count(),
+        "count": panel.count,
         **_map_settings(),
     }
     return render(request, "vitrine/map.html", context)

@@ -169,24 +169,51 @@ def test_the_domains_met_by_a_completed_assessment_show_at_once(client, repair_c
     assert "Repair Café de Rennes" in client.get(LIST, {"domaine": "gouvernance"}).text
 
 
-def test_the_pages_of_a_selection_share_its_filter_form(client, django_assert_num_queries, showcase) -> None:
+def test_the_pages_of_a_selection_share_its_filter_form_and_its_count(
+    client, django_assert_num_queries, showcase
+) -> None:
     client.get(LIST, {"region": "53"})
 
-    # The count of the map; its filter form is the list's, from the cache.
-    with django_assert_num_queries(1):
+    # The map's filter form and count are the list's, from the cache; so are those of
+    # another page of the list, which only reads its own rows and their offers.
+    with django_assert_num_queries(0):
         response = client.get(reverse("vitrine:map"), {"region": "53"})
+    with django_assert_num_queries(2):
+        page_2 = client.get(LIST, {"region": "53", "page": "2"})
 
     assert '<option value="35">35 – Département 35 (1)</option>' in response.text
+    assert "2 organisations</h2>" in response.text
+    assert "2 organisations</h2>" in page_2.text
 
 
-def test_the_counts_of_the_filter_form_follow_a_change_at_once(alice, showcase) -> None:
+def test_a_new_release_never_reads_what_an_older_one_stored(
+    client, django_assert_num_queries, monkeypatch, showcase
+) -> None:
+    """What is stored changes shape with the code (a field of the filter form): a release
+    whose FORMAT moved on computes its pages and forms again rather than read old pickles."""
+    monkeypatch.setattr(showcase_cache, "FORMAT", showcase_cache.FORMAT - 1)
+    client.get(LIST, {"region": "53"})
+    monkeypatch.setattr(showcase_cache, "FORMAT", showcase_cache.FORMAT + 1)
+
+    with django_assert_num_queries(11):  # the page and its filter form, computed again
+        response = client.get(LIST, {"region": "53"})
+    assert "2 organisations</h2>" in response.text
+    with django_assert_num_queries(0):
+        client.get(LIST, {"region": "53"})
+
+
+def test_the_counts_and_the_filter_form_follow_a_change_at_once(alice, showcase) -> None:
     member = Client()
     member.force_login(alice)  # never served a cached page: this is the cached form alone
-    assert "Bretagne (2)" in member.get(LIST).text
+    page = member.get(LIST, {"region": "53"}).text
+    assert "Bretagne (2)" in page
+    assert "2 organisations</h2>" in page
 
     organisations.suspend(showcase[0], by=staff(), reason="Contrôle en cours.")
 
-    assert "Bretagne (1)" in member.get(LIST).text
+    page = member.get(LIST, {"region": "53"}).text
+    assert "Bretagne (1)" in page
+    assert "1 organisation</h2>" in page
 
 
 def test_a_change_moves_the_generation_on_again_after_its_commit(

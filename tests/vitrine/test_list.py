@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from solidaire.models import LegalForm, Sector, record_domains_met
 from tests.vitrine.conftest import add_offer, make_listed
+from vitrine.filters import select_organisations
 
 LIST = reverse("vitrine:list")
 
@@ -184,7 +185,7 @@ def _many(count: int, rennes) -> None:
 # The page: count, rows, offers. The filter form: counts per sector and per commune, names
 # of the communes offered, régions, départements, sectors, legal forms, offer categories,
 # domains of the référentiel.
-LIST_QUERIES = 12
+LIST_QUERIES = 11
 ALL_FILTERS = {
     "q": "épicerie",
     "region": "53",
@@ -209,3 +210,28 @@ def test_the_list_costs_the_same_queries_whatever_the_rows_and_filters(
         response = client.get(LIST, params)
 
     assert response.context["page"].paginator.count == count
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"filiere": "alimentation"},
+        {"filiere": "culture", "region": "84"},
+        {"filiere": "alimentation", "region": "84"},
+        {"filiere": "inconnue"},
+        {"departement": "29", "forme": "association"},
+        {"q": "réparation"},
+        {"q": "réparation", "filiere": "culture"},
+        {"categorie": "transport", "filiere": "alimentation", "commune": "29019"},
+    ],
+)
+def test_the_number_shown_is_the_number_of_organisations_selected(client, showcase, hidden, params) -> None:
+    """The filter form's counts per sector give the number of the selection (with the
+    sector chosen, or summed without one): it must match the organisations listed."""
+    response = client.get(LIST, params)
+
+    names = {organisation.name for organisation in response.context["page"]}
+    expected = {organisation.name for organisation in select_organisations(params)}
+    assert response.context["page"].paginator.count == len(expected) == len(names)
+    assert names == expected
