@@ -55,10 +55,17 @@ def worker(settings, tmp_path):
         print(output)
 
 
+# What Django's file email backend writes after each message.
+MESSAGE_END = b"\n" + b"-" * 79 + b"\n"
+
+
 def wait_for_files(folder: Path, timeout: float = 60) -> list[Path]:
+    """The email files of `folder` once each holds a whole message: the backend creates a
+    file before it writes to it, and a file read at that moment was empty (a flaky test)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if folder.exists() and (files := list(folder.iterdir())):
+        files = list(folder.iterdir()) if folder.exists() else []
+        if files and all(MESSAGE_END in file.read_bytes() for file in files):
             return files
         time.sleep(0.2)
     return []
