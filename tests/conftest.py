@@ -18,6 +18,7 @@ from django.utils import translation
 from solidaire.celery import app as celery_app
 from solidaire.models import Membership
 from tests.factory import add_member, make_organisation, make_user
+from tests.worlds import FAST_HASHERS, storage_settings
 
 REQUIRED = {s.strip() for s in os.getenv("REQUIRE_SERVICES", "").split(",") if s.strip()}
 CHROMIUM = os.getenv("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -60,19 +61,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
     """Each test gets its own media folders, eager tasks, an empty cache, and no network."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
-        },
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    storage = storage_settings(tmp_path)
+    settings.MEDIA_ROOT = storage["MEDIA_ROOT"]
+    settings.STORAGES = {**settings.STORAGES, **storage["STORAGES"]}
     settings.BAN_API_URL = ""
-    # Hashing with production strength costs a third of a second per user.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
     celery_app.conf.task_always_eager = True
     cache.clear()
     # A request in English leaves English active in the thread: start each test in French.

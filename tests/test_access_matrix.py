@@ -28,17 +28,15 @@ import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
-from django.test import override_settings
+from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from assemblee import services as assembly
 from assemblee.models import AgendaItem, Mandate, Session
 from referentiel import services as referentiel_services
 from referentiel.models import Criterion
 from solidaire import services as core
-from solidaire.celery import app as celery_app
 from solidaire.lib.documents import check_document
 from solidaire.models import Membership, Organisation, User
 from subventions import services as subsidies
@@ -48,6 +46,7 @@ from tests.factory import add_member, make_offer, make_organisation, make_user
 from tests.referentiel.conftest import answer_all
 from tests.referentiel.factory import make_referentiel, pdf_bytes
 from tests.subventions.factory import awarded_grant, draft, make_indicator, make_programme
+from tests.worlds import use_world_files, world_of
 
 # --- Personas ------------------------------------------------------------------------------
 
@@ -256,38 +255,13 @@ MARKER_EXEMPTIONS = {"invitation_accept": {"invitee-a@example.org"}}
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    root = tmp_path_factory.mktemp("access-matrix")
-    storage = {
-        "MEDIA_ROOT": root / "media",
-        "STORAGES": {
-            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-            "private": {
-                "BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": root / "private", "base_url": None},
-            },
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        },
-    }
-    celery_app.conf.task_always_eager = True
-    with (
-        override_settings(
-            **storage, BAN_API_URL="", PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
-        ),
-        translation.override("fr"),
-        django_db_blocker.unblock(),
-        transaction.atomic(),
-    ):
-        w = build_world()
-        w.storage = storage
+    with world_of(build_world, django_db_blocker, tmp_path_factory.mktemp("access-matrix")) as w:
         yield w
-        transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)
 def _world_files(_isolated, settings, world, db):
-    """conftest's _isolated gives each test empty media folders: the world's files are elsewhere."""
-    for name, value in world.storage.items():
-        setattr(settings, name, value)
+    use_world_files(settings, world)
 
 
 # --- Expected answers ----------------------------------------------------------------------

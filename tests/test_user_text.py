@@ -39,10 +39,8 @@ from xml.etree import ElementTree
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import escape
 from pypdf import PdfReader
 
@@ -52,7 +50,6 @@ from referentiel import services as referentiel_services
 from referentiel import tasks as referentiel_tasks
 from referentiel.models import Commitment, Criterion, ProgressPlan
 from solidaire import services as core
-from solidaire.celery import app as celery_app
 from solidaire.lib.documents import check_document
 from solidaire.models import Membership, Organisation
 from subventions import services as subsidies
@@ -63,6 +60,7 @@ from tests.factory import add_member, make_offer, make_organisation, make_user
 from tests.referentiel.conftest import FULL_ANSWERS, answer_all
 from tests.referentiel.factory import make_referentiel, pdf_bytes
 from tests.subventions.factory import awarded_grant, make_indicator, make_programme
+from tests.worlds import body_text, use_world_files, world_of
 
 MARKUP = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 RAW = ("<script>alert", "<img src=x")
@@ -197,46 +195,16 @@ def build_world() -> SimpleNamespace:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    root = tmp_path_factory.mktemp("user-text")
-    storage = {
-        "MEDIA_ROOT": root / "media",
-        "STORAGES": {
-            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-            "private": {
-                "BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": root / "private", "base_url": None},
-            },
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        },
-    }
-    celery_app.conf.task_always_eager = True
-    with (
-        override_settings(
-            **storage, BAN_API_URL="", PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
-        ),
-        translation.override("fr"),
-        django_db_blocker.unblock(),
-        transaction.atomic(),
-    ):
-        w = build_world()
-        w.storage = storage
+    with world_of(build_world, django_db_blocker, tmp_path_factory.mktemp("user-text")) as w:
         yield w
-        transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)
 def _world_files(_isolated, settings, world, db):
-    """conftest's _isolated gives each test empty media folders: the world's files are elsewhere."""
-    for name, value in world.storage.items():
-        setattr(settings, name, value)
+    use_world_files(settings, world)
 
 
 # --- Checks --------------------------------------------------------------------------------
-
-
-def body_of(response) -> str:
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    return content.decode("utf-8")
 
 
 def raw_markup(text: str) -> list[str]:
@@ -350,24 +318,24 @@ PAGES = [
 )
 def test_text_written_by_others_is_shown_escaped(client, world, persona, name, args, keys) -> None:
     url = reverse(name, args=args(world))
-    assert_escaped(body_of(get(client, world, persona, url)), keys, url)
+    assert_escaped(body_text(get(client, world, persona, url)), keys, url)
 
 
 def test_a_ballot_comment_is_escaped_for_its_author_and_never_raw_on_session_pages(client, world) -> None:
     """Claire's own item page shows her ballot comment; the session pages never show it raw."""
     item_url = reverse("assembly_item", args=[world.session.pk, world.item.pk])
-    assert_escaped(body_of(get(client, world, "claire", item_url)), ("ballot_comment",), item_url)
+    assert_escaped(body_text(get(client, world, "claire", item_url)), ("ballot_comment",), item_url)
     session_url = reverse("assembly_session", args=[world.session.pk])
-    assert_escaped(body_of(get(client, world, "claire", session_url)), (), session_url)
+    assert_escaped(body_text(get(client, world, "claire", session_url)), (), session_url)
     staff_url = reverse("staff_session", args=[world.session.pk])
-    assert_escaped(body_of(get(client, world, "nadia", staff_url)), (), staff_url)
+    assert_escaped(body_text(get(client, world, "nadia", staff_url)), (), staff_url)
 
 
 def test_a_search_is_echoed_escaped(client, world) -> None:
     """The words searched come back in the title and the active filters of the list."""
     words = hostile("KwSearch")
     url = f"{reverse('vitrine:list')}?{urlencode({'q': words})}"
-    text = body_of(get(client, world, None, url))
+    text = body_text(get(client, world, None, url))
     assert not raw_markup(text), raw_markup(text)
     assert escape(words) in text
 
@@ -378,7 +346,7 @@ JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.D
 
 
 def test_the_json_ld_block_holds_the_texts_and_is_not_closed_by_them(client, world) -> None:
-    text = body_of(get(client, world, None, reverse("vitrine:organisation", args=[world.a.slug])))
+    text = body_text(get(client, world, None, reverse("vitrine:organisation", args=[world.a.slug])))
     blocks = JSON_LD.findall(text)
     assert len(blocks) == 1, "the JSON-LD element was cut short (or is missing)"
     assert not raw_markup(blocks[0])
@@ -397,7 +365,7 @@ def test_the_atom_feed_gives_feed_readers_the_texts_as_text(client, world) -> No
     """An Atom `summary` of type "html" is markup for feed readers once the XML is parsed:
     the description must then be HTML-escaped inside it; a "text" one holds it as written."""
     response = get(client, world, None, reverse("vitrine:feed"))
-    assert not raw_markup(body_of(response))
+    assert not raw_markup(body_text(response))
     root = ElementTree.fromstring(response.content)  # noqa: S314 - our own response, not untrusted data
     [entry] = [e for e in root.iter(f"{ATOM}entry") if "KwOrgName" in e.findtext(f"{ATOM}title")]
     title = entry.find(f"{ATOM}title")
@@ -425,7 +393,7 @@ def test_json_exports_give_the_texts_as_data(client, world, name) -> None:
     response = get(client, world, None, reverse(name))
     assert response["Content-Type"].split(";")[0] in ("application/json", "application/geo+json")
     assert response["X-Content-Type-Options"] == "nosniff"
-    document = json.loads(body_of(response))
+    document = json.loads(body_text(response))
     if name == "vitrine:export_geojson":
         records = [feature["properties"] for feature in document["features"]]
     else:
@@ -451,7 +419,7 @@ def test_csv_exports_give_the_texts_as_data(client, world, name, columns) -> Non
     response = get(client, world, None, reverse(name))
     assert response["Content-Type"].startswith("text/csv")
     assert response["X-Content-Type-Options"] == "nosniff"
-    rows = list(csv.DictReader(io.StringIO(body_of(response))))
+    rows = list(csv.DictReader(io.StringIO(body_text(response))))
     [row] = [r for r in rows if TEXTS["org_name"] in (r.get("nom"), r.get("organisation_nom"))]
     assert {column: row[column] for column in columns} == {c: TEXTS[key] for c, key in columns.items()}
 
@@ -461,7 +429,7 @@ def test_the_open_data_of_grants_gives_the_purpose_as_data(client, world) -> Non
     response = get(client, world, None, url)
     assert response["Content-Type"].startswith("text/csv")
     assert response["X-Content-Type-Options"] == "nosniff"
-    rows = csv.DictReader(io.StringIO(body_of(response)))
+    rows = csv.DictReader(io.StringIO(body_text(response)))
     [row] = [r for r in rows if r["objet"].startswith("KwGrantPurpose")]
     assert row["objet"] == TEXTS["grant_purpose"]
 
