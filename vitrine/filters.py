@@ -19,8 +19,8 @@ from html import escape
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
-from django.db import models
-from django.db.models import Count, Exists, Func, OuterRef, QuerySet, Subquery
+from django.db import connection, models
+from django.db.models import Count, Exists, Func, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Left
 from django.http import QueryDict
 from django.utils.html import format_html
@@ -34,6 +34,7 @@ from solidaire.models import (
     Departement,
     DomainMet,
     LegalForm,
+    ListedCount,
     Offer,
     OfferCategory,
     Organisation,
@@ -263,17 +264,24 @@ def filter_panel(filterset: OrganisationFilter) -> FilterPanel:
     alone: their sum without that filter, the chosen sector's count with it (every
     organisation has a sector). Counting the selection again cost 2 to 3 ms more."""
     data = filterset.cleaned_data
-    # By id, not code: the counts then read the index organisation_listed_facets alone.
-    sector_counts = dict(_counts(filterset, ["filiere"], "sector_id"))
     sectors = _reference(Sector)
-    if chosen := data.get("filiere"):
+    chosen = data.get("filiere")
+    sector_id = None  # set when the counts come from ListedCount (see _counted)
+    if _counted(filterset):
+        # 0 stands for all the sectors; a code that matches none selects nothing.
+        sector_id = next((pk for pk, code, _name, _name_en in sectors if code == chosen), -1) if chosen else 0
+        sector_counts = dict(_sector_counts(data))
+    else:
+        # By id, not code: the counts then read the index organisation_listed_facets alone.
+        sector_counts = dict(_counts(filterset, ["filiere"], "sector_id"))
+    if chosen:
         count = sum(sector_counts.get(pk, 0) for pk, code, _name, _name_en in sectors if code == chosen)
     else:
         count = sum(sector_counts.values())
     current = Referentiel.objects.published().order_by("-version").values("pk")[:1]
     domains = Domain.objects.filter(referentiel=Subquery(current)).order_by("position")
     facets = [
-        *_territories(filterset),
+        *_territories(filterset, sector_id),
         Facet(
             "filiere",
             _("Filière"),
@@ -318,13 +326,16 @@ def filter_panel(filterset: OrganisationFilter) -> FilterPanel:
     )
 
 
-def _territories(filterset: OrganisationFilter) -> list[Facet]:
-    """Région, département and commune, in three queries whatever the data: the names of
-    the départements with their région; the counts per département from one GROUP BY on the
-    first three characters of the commune's INSEE code, over the organisations alone (about
-    250 rows, summed up here: joining the 35,000 communes cost 20 ms at 10,000
-    organisations, and grouping by commune sent 5,000 rows through Python, 12 ms); the
-    communes offered, the most frequent first, counted and cut in SQL."""
+def _territories(filterset: OrganisationFilter, sector_id: int | None) -> list[Facet]:
+    """Région, département and commune, in four queries whatever the data: the names of
+    the départements with their région; the counts per département; the communes offered,
+    the most frequent first, counted and cut in SQL; their names.
+
+    The counts come from ListedCount when `sector_id` is given (see _counted; 0 for all the
+    sectors). Otherwise the organisations are counted: per département with one GROUP BY on
+    the first three characters of the commune's INSEE code, over the organisations alone
+    (about 250 rows, summed up here: joining the 35,000 communes cost 20 ms at 10,000
+    organisations, and grouping by commune sent 5,000 rows through Python, 12 ms)."""
     data = filterset.cleaned_data
     region, departement, commune = data.get("region"), data.get("departement"), data.get("commune")
     departements = list(
@@ -333,16 +344,26 @@ def _territories(filterset: OrganisationFilter) -> list[Facet]:
     region_of = {code: region_id for code, _name, region_id, _region_name in departements}
     by_region: dict[str, int] = defaultdict(int)
     by_departement: dict[str, int] = defaultdict(int)
-    for prefix, n in _counts(filterset, ["region", "departement", "commune"], Left("commune_id", 3)):
+    if sector_id is None:
+        per_departement = _counts(filterset, ["region", "departement", "commune"], Left("commune_id", 3))
+        per_commune = _counts(filterset, ["commune"], "commune_id").order_by("-n", "commune_id")
+    else:
+        listed = ListedCount.objects.filter(n__gt=0, sector=sector_id)
+        per_departement = listed.filter(commune="").exclude(departement="").values_list("departement", "n")
+        per_commune = (
+            _within_territory(listed, data)
+            .exclude(commune="")
+            .order_by("-n", "commune")
+            .values_list("commune", "n")
+        )
+    for prefix, n in per_departement:
         dep = departement_of(prefix)
         by_region[region_of.get(dep, "")] += n
         # Each filter counts over the others: départements within the chosen région,
         # communes within the chosen région and département.
         if region in (None, "", region_of.get(dep)):
             by_departement[dep] += n
-    communes = list(
-        _counts(filterset, ["commune"], "commune_id").order_by("-n", "commune_id")[: COMMUNE_OPTIONS + 1]
-    )
+    communes = list(per_commune[: COMMUNE_OPTIONS + 1])
     note = ""
     if len(communes) > COMMUNE_OPTIONS:
         communes = communes[:COMMUNE_OPTIONS]
@@ -389,6 +410,41 @@ def departement_of(insee: str) -> str:
     """The département of a commune, from its INSEE code (or the first three characters of
     it): its first two characters (2A and 2B in Corsica), three overseas (971 to 976)."""
     return insee[:3] if insee.startswith("97") else insee[:2]
+
+
+# The filters whose counts ListedCount holds (and the sort, which selects nothing).
+COUNTED_FILTERS = {"region", "departement", "commune", "filiere", "tri"}
+
+
+def _counted(filterset: OrganisationFilter) -> bool:
+    """Whether ListedCount gives the counts of this selection: on PostgreSQL, whose triggers
+    keep it, for a selection by territory and sector only. A search, a legal form, an offer
+    category or a domain met select organisations that only counting them finds."""
+    return connection.vendor == "postgresql" and not any(
+        value for name, value in filterset.cleaned_data.items() if name not in COUNTED_FILTERS
+    )
+
+
+def _within_territory(rows: QuerySet[ListedCount], data: Mapping) -> QuerySet[ListedCount]:
+    """The rows of ListedCount within the région and the département that `data` chose."""
+    if region := data.get("region"):
+        rows = rows.filter(departement__in=Departement.objects.filter(region_id=region).values("code"))
+    if departement := data.get("departement"):
+        rows = rows.filter(departement=departement)
+    return rows
+
+
+def _sector_counts(data: Mapping) -> QuerySet:
+    """(sector id, n) from ListedCount: the organisations of each sector in the commune, the
+    département or the région chosen, or in all."""
+    rows = _within_territory(ListedCount.objects.filter(n__gt=0, sector__gt=0), data)
+    if commune := data.get("commune"):
+        rows = rows.filter(commune=commune)
+    elif data.get("region") or data.get("departement"):
+        rows = rows.filter(commune="").exclude(departement="")
+    else:
+        rows = rows.filter(departement="", commune="")
+    return rows.values_list("sector").annotate(total=Sum("n")).order_by()
 
 
 def _counts(filterset: OrganisationFilter, without: Iterable[str], *group_by: str | Func) -> QuerySet:
