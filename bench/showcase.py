@@ -720,6 +720,9 @@ def main() -> int:
     parser.add_argument("--drop", action="store_true", help="drop the bench database at the end")
     parser.add_argument("--seconds", type=int, default=int(os.getenv("BENCH_SECONDS", "10")))
     parser.add_argument("--rounds", type=int, default=int(os.getenv("BENCH_ROUNDS", "1")))
+    parser.add_argument(
+        "--only", action="append", default=[], metavar="WORDS", help="measure the pages whose label has WORDS"
+    )
     args = parser.parse_args()
 
     database_url = bench_database_url()
@@ -762,6 +765,8 @@ def main() -> int:
         load_data()
     call_command("collectstatic", interactive=False, verbosity=0)
     pages = choose_pages()
+    if args.only:  # the baseline, which every share needs, and the pages asked for
+        pages = pages[:1] + [page for page in pages[1:] if any(words in page.label for words in args.only)]
     count_queries(pages, redis_url)
     matches = match_counts()
     load = os.getloadavg()[0]

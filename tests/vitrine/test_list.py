@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from solidaire.models import LegalForm, Sector, record_domains_met
+from solidaire.models import LegalForm, Organisation, Sector, record_domains_met
 from tests.vitrine.conftest import add_offer, make_listed
 from vitrine.filters import select_organisations
 
@@ -160,6 +160,23 @@ def test_the_list_is_never_kept_in_a_cache(client, showcase) -> None:
     assert "no-cache" in client.get(LIST)["Cache-Control"]
 
 
+def test_each_card_shows_a_summary_and_a_picture(client, settings, showcase) -> None:
+    repair_cafe, epicerie, _cinema = showcase
+    Organisation.objects.filter(pk=repair_cafe.pk).update(description=" ".join(f"mot{n}" for n in range(40)))
+    Organisation.objects.filter(pk__in=[repair_cafe.pk, epicerie.pk]).update(logo="logos/logo.png")
+    add_offer(repair_cafe, "Vélos remis à neuf", photo="offres/velo.jpg")
+
+    cards = {card.name: card.html for card in client.get(LIST).context["page"]}
+
+    # The first photo among the offers, else the logo, else nothing.
+    assert f'src="{settings.MEDIA_URL}offres/velo.jpg"' in cards["Repair Café de Rennes"]
+    assert f'src="{settings.MEDIA_URL}logos/logo.png"' in cards["Épicerie solidaire de Brest"]
+    assert "<img" not in cards["Cinéma des Canuts"]
+    # 28 words of the description.
+    assert "mot27 …</p>" in cards["Repair Café de Rennes"]
+    assert "mot28" not in cards["Repair Café de Rennes"]
+
+
 def test_the_list_in_english_names_sectors_in_english(client, showcase) -> None:
     response = client.get("/en/organisations/")
 
@@ -182,10 +199,10 @@ def _many(count: int, rennes) -> None:
         record_domains_met(organisation.pk, ["gouvernance"])
 
 
-# The page: count, rows, offers. The filter form: counts per sector and per commune, names
-# of the communes offered, régions, départements, sectors, legal forms, offer categories,
-# domains of the référentiel.
-LIST_QUERIES = 11
+# The page: the ids of its rows, the rows, their offers. The filter form: counts per sector,
+# per département and per commune, names of the communes offered, départements and their
+# régions, sectors, legal forms, offer categories, domains of the référentiel.
+LIST_QUERIES = 12
 ALL_FILTERS = {
     "q": "épicerie",
     "region": "53",

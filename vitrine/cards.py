@@ -1,0 +1,136 @@
+"""The cards of the list of organisations, written here rather than in the list's template.
+
+A page of 24 cards and their 120 offers is the list page's largest part: through the
+template (a loop over model instances and their offers) it cost 1.6 ms of a 3.6 ms render,
+and building the instances 0.7 ms more (10,000 organisations, make bench, with the cache
+cold). Here: two queries of plain values (the organisations of the page by id, their
+offers), and each card written once with html.escape, which is what Django's escape()
+calls. The markup is the one the template had; the page's other parts stay in
+templates/vitrine/list.html.
+"""
+
+from dataclasses import dataclass
+from html import escape
+
+from django.core.files.storage import default_storage
+from django.db.models.functions import Left
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from solidaire.models import Offer, Organisation
+from vitrine.paths import path_maker
+
+SUMMARY_CHARS = 320  # a summary is all a card shows: no need to fetch 5,000 characters each
+SUMMARY_WORDS = 28
+
+FIELDS = [
+    "pk",
+    "slug",
+    "legal_name",
+    "usual_name",
+    "logo",
+    "commune__name",
+    "commune__departement_id",
+    "sector__name",
+    "sector__name_en",
+    "legal_form__name",
+    "legal_form__name_en",
+    "summary",
+]
+
+
+@dataclass(frozen=True)
+class Card:
+    pk: int
+    name: str
+    url: str
+    html: SafeString
+
+
+def cards(ids: list[int]) -> list[Card]:
+    """The cards of the organisations `ids`, in that order, in two queries."""
+    english = get_language() == "en"
+    organisation_path = path_maker("vitrine:organisation", str)
+    rows = (
+        Organisation.objects.filter(pk__in=ids)
+        .annotate(summary=Left("description", SUMMARY_CHARS))
+        .values_list(*FIELDS)
+    )
+    by_id = {row[0]: row for row in rows}
+    offers = _offers(by_id, english)
+    title = escape(_("Produits et services :"))
+    result = []
+    for pk in ids:
+        if pk not in by_id:  # delisted between the two queries
+            continue
+        (
+            _pk,
+            slug,
+            legal_name,
+            usual_name,
+            logo,
+            commune,
+            departement,
+            sector,
+            sector_en,
+            legal_form,
+            legal_form_en,
+            summary,
+        ) = by_id[pk]
+        name = usual_name or legal_name
+        url = organisation_path(slug)
+        items, photo = offers.get(pk, ("", ""))
+        meta = " · ".join(
+            [
+                sector_en if english and sector_en else sector,
+                legal_form_en if english and legal_form_en else legal_form,
+                f"{commune} ({departement})",
+            ]
+        )
+        parts = [
+            '<li class="org-card"><div class="org-card-body">',
+            f'<h3><a href="{escape(url)}">{escape(name)}</a></h3>',
+            f'<p class="org-meta">{escape(meta)}</p>',
+            f"<p>{escape(Truncator(summary).words(SUMMARY_WORDS, truncate=' …'))}</p>",
+        ]
+        if items:
+            parts += [
+                f'<p class="offers-title" id="offres-{pk}">{title}</p>',
+                f'<ul class="offer-tags" aria-labelledby="offres-{pk}">{items}</ul>',
+            ]
+        parts.append("</div>")
+        if photo:
+            image = escape(default_storage.url(photo))
+            parts.append(
+                f'<img class="org-card-image" src="{image}" alt="" loading="lazy" width="320" height="200">'
+            )
+        elif logo:
+            image = escape(default_storage.url(logo))
+            parts.append(f'<img class="org-card-image org-card-logo" src="{image}" alt="" loading="lazy">')
+        parts.append("</li>")
+        html = mark_safe("".join(parts))  # noqa: S308 - every value goes through html.escape above
+        result.append(Card(pk, name, url, html))
+    return result
+
+
+def _offers(organisations: dict[int, tuple], english: bool) -> dict[int, tuple[str, str]]:
+    """For each organisation: the list items of its offers, and the first photo among them."""
+    offer_path = path_maker("vitrine:offer", str, int)
+    items: dict[int, list[str]] = {}
+    photos: dict[int, str] = {}
+    rows = (
+        Offer.objects.filter(organisation_id__in=organisations)
+        .order_by("name", "pk")
+        .values_list("organisation_id", "pk", "name", "photo", "category__name", "category__name_en")
+    )
+    for organisation_id, pk, name, photo, category, category_en in rows:
+        url = offer_path(organisations[organisation_id][1], pk)
+        label = category_en if english and category_en else category
+        items.setdefault(organisation_id, []).append(
+            f'<li><a href="{escape(url)}">{escape(name)}</a> <span class="hint">({escape(label)})</span></li>'
+        )
+        if photo:
+            photos.setdefault(organisation_id, photo)
+    return {pk: ("".join(lines), photos.get(pk, "")) for pk, lines in items.items()}
