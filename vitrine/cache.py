@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 GENERATION_KEY = "vitrine:generation"
 # In every key: moved on when what is stored changes shape (a field added to FilterPanel, to
 # Entry), so that a new release never reads the pickles of the one before it.
-FORMAT = 2
+FORMAT = 3
 CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{32,64}"')
 CSRF_PLACEHOLDER = b'name="csrfmiddlewaretoken" value="@csrf@"'
 

@@ -5,6 +5,7 @@ suspended or expired organisation disappears at once; the responses say
 `Cache-Control: no-cache` so that no shared cache keeps them either."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -18,6 +19,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -71,14 +73,32 @@ def _map_settings() -> dict[str, str]:
     return {"tile_url": settings.MAP_TILE_URL, "tile_attribution": settings.MAP_TILE_ATTRIBUTION}
 
 
-def _panel(filterset: OrganisationFilter) -> FilterPanel:
+@dataclass(frozen=True)
+class ShownPanel:
+    """What the list and the map show of the filter panel of their selection (FilterPanel):
+    the number selected, the criteria in use, and the form, rendered. Kept in the cache
+    rather than the panel, whose 300 options took 1.3 ms to unpickle."""
+
+    count: int
+    search: str
+    active: list[tuple[str, str]]
+    errors: list[str]
+    form: SafeString
+
+
+def _shown(panel: FilterPanel) -> ShownPanel:
+    form = render_to_string("vitrine/_filters.html", {"panel": panel})
+    return ShownPanel(panel.count, panel.search, panel.active, panel.errors, form)
+
+
+def _panel(filterset: OrganisationFilter) -> ShownPanel:
     """The filter form of the selection: the same for all its pages, its map, every visitor.
     Its 9 queries (which give the count of the selection too) cost more than the rest of a list
     page: it is kept in the cache, unless some parameters were not understood (the errors it
     shows come from those)."""
     if filterset.form.errors:
-        return filter_panel(filterset)
-    return remember("panel", [filterset.params.urlencode()], lambda: filter_panel(filterset))
+        return _shown(filter_panel(filterset))
+    return remember("panel", [filterset.params.urlencode()], lambda: _shown(filter_panel(filterset)))
 
 
 def _without_empty_fields(request: HttpRequest) -> HttpResponseRedirect | None:

@@ -18,7 +18,7 @@ BEGIN
         (dep, p_commune, p_sector, p_delta), (dep, p_commune, 0, p_delta),
         (dep, '', p_sector, p_delta), (dep, '', 0, p_delta),
         ('', '', p_sector, p_delta), ('', '', 0, p_delta)
-    ON CONFLICT (departement, commune, sector) DO UPDATE SET n = solidaire_listedcount.n + EXCLUDED.n;
+    ON CONFLICT (commune, sector, departement) DO UPDATE SET n = solidaire_listedcount.n + EXCLUDED.n;
 END
 $$;
 
@@ -78,7 +78,8 @@ UNION ALL SELECT departement, commune, 0, count(*) FROM listed GROUP BY departem
 UNION ALL SELECT departement, '', sector, count(*) FROM listed GROUP BY departement, sector
 UNION ALL SELECT departement, '', 0, count(*) FROM listed GROUP BY departement
 UNION ALL SELECT '', '', sector, count(*) FROM listed GROUP BY sector
-UNION ALL SELECT '', '', 0, count(*) FROM listed
+UNION ALL SELECT '', '', 0, count(*) FROM listed;
+ANALYZE solidaire_listedcount;
 """
 
 
@@ -111,8 +112,12 @@ class Migration(migrations.Migration):
             ],
             options={
                 'indexes': [models.Index(models.F('sector'), models.OrderBy(models.F('n'), descending=True), models.F('commune'), condition=models.Q(('commune', ''), _negated=True), name='listed_count_communes')],
-                'constraints': [models.UniqueConstraint(fields=('departement', 'commune', 'sector'), name='one_listed_count')],
+                'constraints': [models.UniqueConstraint(fields=('commune', 'sector', 'departement'), name='one_listed_count')],
             },
+        ),
+        migrations.AddIndex(
+            model_name='organisation',
+            index=models.Index(condition=models.Q(('status', 'listed')), fields=['sector', 'sort_name', 'id', 'commune'], name='organisation_listed_sector'),
         ),
         migrations.RunPython(create_triggers, drop_triggers),
     ]
