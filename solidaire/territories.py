@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from django.db import models, transaction
 
 from solidaire.lib.text import fold
-from solidaire.models import Commune, Departement, Region
+from solidaire.models import Commune, Departement, Region, rebuild_listed_counts
 
 DEFAULT_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "territories.json.xz"
 FIXTURE_FORMAT = 1
@@ -208,6 +208,9 @@ def load_territories(
             counts[f"{label}_created"] = created
             counts[f"{label}_updated"] = updated
             say(f"{label.capitalize()}: {len(rows)} in the fixture, {created} created, {updated} updated.")
+        if counts["communes_updated"]:
+            # A commune moved to another département moves its organisations' counts.
+            rebuild_listed_counts()
     counts["created"] = sum(v for k, v in counts.items() if k.endswith("_created"))
     counts["updated"] = sum(v for k, v in counts.items() if k.endswith("_updated"))
     return counts

@@ -24,6 +24,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -52,7 +53,14 @@ def timeout() -> int:
     return settings.VITRINE_CACHE_TIMEOUT
 
 
+# The generation read at the start of the request being served (see cached_for_visitors):
+# what the request stores under it, it read no earlier, and one cache read is saved.
+_request_generation: ContextVar[int | None] = ContextVar("vitrine_request_generation", default=None)
+
+
 def generation() -> int:
+    if (value := _request_generation.get()) is not None:
+        return value
     value = cache.get(GENERATION_KEY)
     if value is None:
         # A lost counter (eviction, restart) starts again from the clock, never from a
@@ -230,14 +238,19 @@ def cached_for_visitors(view: Callable[..., HttpResponse]) -> Callable[..., Http
         if not _visitor_without_messages(request):
             return view(request, *args, **kwargs)
         try:
-            key = page_key(request, generation())
+            current = generation()
+            key = page_key(request, current)
             entry = cache.get(key)
         except Exception:
             logger.exception("The showcase cache cannot be read; serving without it.")
             return view(request, *args, **kwargs)
         if entry is not None:
             return entry.response(request, key)
-        response = view(request, *args, **kwargs)
+        token = _request_generation.set(current)
+        try:
+            response = view(request, *args, **kwargs)
+        finally:
+            _request_generation.reset(token)
         try:
             _store(request, response, key)
         except Exception:

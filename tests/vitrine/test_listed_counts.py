@@ -10,7 +10,9 @@ from django.http import QueryDict
 
 from solidaire import services
 from solidaire.models import ListedCount, Organisation, Sector, rebuild_listed_counts
+from solidaire.territories import load_territories
 from tests.factory import make_organisation, make_user
+from tests.solidaire.test_territories import COMMUNES, write_fixture
 from tests.vitrine.conftest import make_listed
 from vitrine import filters
 
@@ -85,6 +87,15 @@ def test_rebuilding_the_counts_gives_what_the_triggers_kept(showcase, hidden) ->
     rebuild_listed_counts()
 
     assert table() == kept == counted_from_organisations()
+
+
+def test_a_commune_moved_to_another_departement_moves_its_counts(tmp_path, showcase) -> None:
+    communes = [list(row) for row in COMMUNES]
+    communes[0][2] = "29"  # Rennes, in the Finistère
+    load_territories(write_fixture(tmp_path / "territories.json.xz", communes=communes))
+
+    assert table() == counted_from_organisations()
+    assert table()[("29", "35238", 0)] == 1
 
 
 def test_a_truncate_empties_the_counts(showcase) -> None:
