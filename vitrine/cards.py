@@ -13,32 +13,51 @@ from dataclasses import dataclass
 from html import escape
 
 from django.core.files.storage import default_storage
-from django.db.models.functions import Left
+from django.db import connection
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from solidaire.models import Offer, Organisation
+from solidaire.models import Commune, LegalForm, Offer, OfferCategory, Organisation, Sector
 from vitrine.paths import path_maker
 
 SUMMARY_CHARS = 320  # a summary is all a card shows: no need to fetch 5,000 characters each
 SUMMARY_WORDS = 28
 
-FIELDS = [
-    "pk",
-    "slug",
-    "legal_name",
-    "usual_name",
-    "logo",
-    "commune__name",
-    "commune__departement_id",
-    "sector__name",
-    "sector__name_en",
-    "legal_form__name",
-    "legal_form__name_en",
-    "summary",
-]
+# The two queries of a page of cards, written out: built by the ORM, they cost 1.5 ms of CPU
+# a page (0.9 ms and 0.7 ms), and 0.2 ms written out. Plain SQL that SQLite and PostgreSQL
+# both read; the tables are the models'. Listed organisations only, even between the page's
+# ids and these rows.
+ORGANISATIONS_SQL = """
+    SELECT o.id, o.slug, o.legal_name, o.usual_name, o.logo, c.name, c.departement_id,
+           s.name, s.name_en, f.name, f.name_en, SUBSTR(o.description, 1, {summary})
+    FROM {organisation} o
+    JOIN {commune} c ON c.insee = o.commune_id
+    JOIN {sector} s ON s.id = o.sector_id
+    JOIN {legal_form} f ON f.id = o.legal_form_id
+    WHERE o.status = %s AND o.id IN ({ids})
+"""
+OFFERS_SQL = """
+    SELECT o.organisation_id, o.id, o.name, o.photo, c.name, c.name_en
+    FROM {offer} o JOIN {category} c ON c.id = o.category_id
+    WHERE o.organisation_id IN ({ids})
+    ORDER BY o.name, o.id
+"""
+
+
+def _fetch(sql: str, ids: list[int], *params: object) -> list[tuple]:
+    tables = {
+        "organisation": Organisation._meta.db_table,
+        "commune": Commune._meta.db_table,
+        "sector": Sector._meta.db_table,
+        "legal_form": LegalForm._meta.db_table,
+        "offer": Offer._meta.db_table,
+        "category": OfferCategory._meta.db_table,
+    }
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(ids=placeholders, summary=SUMMARY_CHARS, **tables), [*params, *ids])
+        return cursor.fetchall()
 
 
 @dataclass(frozen=True)
@@ -53,11 +72,7 @@ def cards(ids: list[int]) -> list[Card]:
     """The cards of the organisations `ids`, in that order, in two queries."""
     english = get_language() == "en"
     organisation_path = path_maker("vitrine:organisation", str)
-    rows = (
-        Organisation.objects.filter(pk__in=ids)
-        .annotate(summary=Left("description", SUMMARY_CHARS))
-        .values_list(*FIELDS)
-    )
+    rows = _fetch(ORGANISATIONS_SQL, ids, Organisation.Status.LISTED.value) if ids else []
     by_id = {row[0]: row for row in rows}
     offers = _offers(by_id, english)
     title = escape(_("Produits et services :"))
@@ -93,7 +108,7 @@ def cards(ids: list[int]) -> list[Card]:
             '<li class="org-card"><div class="org-card-body">',
             f'<h3><a href="{escape(url)}">{escape(name)}</a></h3>',
             f'<p class="org-meta">{escape(meta)}</p>',
-            f"<p>{escape(Truncator(summary).words(SUMMARY_WORDS, truncate=' …'))}</p>",
+            f"<p>{escape(_words(summary))}</p>",
         ]
         if items:
             parts += [
@@ -115,16 +130,21 @@ def cards(ids: list[int]) -> list[Card]:
     return result
 
 
+def _words(text: str) -> str:
+    """The first SUMMARY_WORDS words of `text` and " …" if it has more: what the template
+    filter truncatewords gives (Truncator.words, whose lazy object cost 10 µs a card)."""
+    words = text.split()
+    if len(words) > SUMMARY_WORDS:
+        return " ".join(words[:SUMMARY_WORDS]) + " …"
+    return " ".join(words)
+
+
 def _offers(organisations: dict[int, tuple], english: bool) -> dict[int, tuple[str, str]]:
     """For each organisation: the list items of its offers, and the first photo among them."""
     offer_path = path_maker("vitrine:offer", str, int)
     items: dict[int, list[str]] = {}
     photos: dict[int, str] = {}
-    rows = (
-        Offer.objects.filter(organisation_id__in=organisations)
-        .order_by("name", "pk")
-        .values_list("organisation_id", "pk", "name", "photo", "category__name", "category__name_en")
-    )
+    rows = _fetch(OFFERS_SQL, list(organisations)) if organisations else []
     for organisation_id, pk, name, photo, category, category_en in rows:
         url = offer_path(organisations[organisation_id][1], pk)
         label = category_en if english and category_en else category

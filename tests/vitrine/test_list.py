@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from solidaire.models import LegalForm, Organisation, Sector, record_domains_met
 from tests.vitrine.conftest import add_offer, make_listed
+from vitrine.cards import cards
 from vitrine.filters import select_organisations
 
 LIST = reverse("vitrine:list")
@@ -176,6 +177,13 @@ def test_each_card_shows_a_summary_and_a_picture(client, settings, showcase) -> 
     # 28 words of the description.
     assert "mot27 …</p>" in cards["Repair Café de Rennes"]
     assert "mot28" not in cards["Repair Café de Rennes"]
+
+
+def test_a_card_is_never_written_for_an_organisation_that_is_not_listed(showcase, hidden) -> None:
+    """The page's ids and its rows are two queries: one delisted in between stays out."""
+    ids = [*(organisation.pk for organisation in hidden), showcase[0].pk]
+
+    assert [card.name for card in cards(ids)] == [showcase[0].name]
 
 
 def test_the_list_in_english_names_sectors_in_english(client, showcase) -> None:
