@@ -7,8 +7,10 @@ organisations everywhere. Validating the parameters costs no query: codes are ch
 their shape, and a well-formed code that matches nothing selects nothing.
 
 `filter_panel` gathers what the filter form shows: the options of each filter, with counts
-where one GROUP BY query gives them, and the number of organisations selected, so that a
-page costs the same number of queries whatever its filters and its data.
+where one query gives them, and the number of organisations selected, so that a page costs
+the same number of queries whatever its filters and its data. The counts per territory and
+sector are read from ListedCount when the selection is by territory and sector alone (on
+PostgreSQL), and counted with a GROUP BY otherwise.
 """
 
 from collections import defaultdict
