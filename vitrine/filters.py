@@ -22,7 +22,7 @@ import django_filters
 from django import forms
 from django.core.validators import RegexValidator
 from django.db import connection, models
-from django.db.models import Count, Exists, Func, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Func, OuterRef, QuerySet
 from django.db.models.functions import Left
 from django.http import QueryDict
 from django.utils.html import format_html
@@ -40,6 +40,7 @@ from solidaire.models import (
     Offer,
     OfferCategory,
     Organisation,
+    Region,
     Sector,
 )
 from vitrine.search import search
@@ -258,57 +259,64 @@ class FilterPanel:
         return active
 
 
+@dataclass
+class PanelData:
+    """What the filter form is built from: the reference lists, and the counts of each facet
+    over the selection without that facet's own filter."""
+
+    sectors: list[tuple[int, str, str, str]]  # (pk, code, name, name_en), in order
+    legal_forms: list[tuple[int, str, str, str]]
+    categories: list[tuple[int, str, str, str]]
+    domains: list[tuple[int, str, str, str]]  # of the current référentiel
+    departements: list[tuple[str, str, str, str]]  # (code, name, région code, région name)
+    per_sector: dict[int, int]  # sector id: n, within the territory chosen
+    per_departement: list[tuple[str, int]]  # (département code or INSEE prefix, n), in the sector
+    communes: list[tuple[str, int]]  # (INSEE, n), most first, at most COMMUNE_OPTIONS + 1
+    names: dict[str, str]  # INSEE: name, of the communes offered and of the one chosen
+
+
 def filter_panel(filterset: OrganisationFilter) -> FilterPanel:
-    """Everything the filter form shows, and the number of organisations selected, in a
-    fixed number of queries (9).
+    """Everything the filter form shows, and the number of organisations selected: read in
+    2 queries (_read) for a selection by territory and sector on PostgreSQL, counted in 5
+    (_count) otherwise, whatever the data.
 
     The number selected comes from the counts per sector, which leave out the sector filter
     alone: their sum without that filter, the chosen sector's count with it (every
     organisation has a sector). Counting the selection again cost 2 to 3 ms more."""
     data = filterset.cleaned_data
-    sectors = _reference(Sector)
-    chosen = data.get("filiere")
-    sector_id = None  # set when the counts come from ListedCount (see _counted)
-    if _counted(filterset):
-        # 0 stands for all the sectors; a code that matches none selects nothing.
-        sector_id = next((pk for pk, code, _name, _name_en in sectors if code == chosen), -1) if chosen else 0
-        sector_counts = dict(_sector_counts(data))
-    else:
-        # By id, not code: the counts then read the index organisation_listed_facets alone.
-        sector_counts = dict(_counts(filterset, ["filiere"], "sector_id"))
-    if chosen:
-        count = sum(sector_counts.get(pk, 0) for pk, code, _name, _name_en in sectors if code == chosen)
+    panel = _read(data) if _counted(filterset) else _count(filterset)
+    sector_counts = panel.per_sector
+    if chosen := data.get("filiere"):
+        count = sum(sector_counts.get(pk, 0) for pk, code, _name, _name_en in panel.sectors if code == chosen)
     else:
         count = sum(sector_counts.values())
-    current = Referentiel.objects.published().order_by("-version").values("pk")[:1]
-    domains = Domain.objects.filter(referentiel=Subquery(current)).order_by("position")
     facets = [
-        *_territories(filterset, sector_id),
+        *_territories(data, panel),
         Facet(
             "filiere",
             _("Filière"),
-            [Option(row[1], _label(row), sector_counts.get(row[0], 0)) for row in sectors],
+            [Option(row[1], _label(row), sector_counts.get(row[0], 0)) for row in panel.sectors],
             _selected(data.get("filiere")),
             _("Toutes les filières"),
         ),
         Facet(
             "forme",
             _("Forme juridique"),
-            [Option(row[1], _label(row)) for row in _reference(LegalForm)],
+            [Option(row[1], _label(row)) for row in panel.legal_forms],
             _selected(data.get("forme")),
             _("Toutes les formes juridiques"),
         ),
         Facet(
             "categorie",
             _("Catégorie d'offre"),
-            [Option(row[1], _label(row)) for row in _reference(OfferCategory)],
+            [Option(row[1], _label(row)) for row in panel.categories],
             _selected(data.get("categorie")),
             _("Toutes les catégories"),
         ),
         Facet(
             "domaine",
             _("Domaines du référentiel satisfaits"),
-            [Option(row[1], _label(row)) for row in domains.values_list("pk", "code", "name", "name_en")],
+            [Option(row[1], _label(row)) for row in panel.domains],
             data.get("domaine") or [],
             multiple=True,
         ),
@@ -328,44 +336,20 @@ def filter_panel(filterset: OrganisationFilter) -> FilterPanel:
     )
 
 
-def _territories(filterset: OrganisationFilter, sector_id: int | None) -> list[Facet]:
-    """Région, département and commune, in four queries whatever the data: the names of
-    the départements with their région; the counts per département; the communes offered,
-    the most frequent first, counted and cut in SQL; their names.
-
-    The counts come from ListedCount when `sector_id` is given (see _counted; 0 for all the
-    sectors). Otherwise the organisations are counted: per département with one GROUP BY on
-    the first three characters of the commune's INSEE code, over the organisations alone
-    (about 250 rows, summed up here: joining the 35,000 communes cost 20 ms at 10,000
-    organisations, and grouping by commune sent 5,000 rows through Python, 12 ms)."""
-    data = filterset.cleaned_data
+def _territories(data: Mapping, panel: PanelData) -> list[Facet]:
+    """Région, département and commune. The régions' counts are the sums of their
+    départements'; each filter counts over the others: départements within the chosen
+    région, communes within the chosen région and département."""
     region, departement, commune = data.get("region"), data.get("departement"), data.get("commune")
-    departements = list(
-        Departement.objects.order_by("code").values_list("code", "name", "region_id", "region__name")
-    )
-    region_of = {code: region_id for code, _name, region_id, _region_name in departements}
+    region_of = {code: region_id for code, _name, region_id, _region_name in panel.departements}
     by_region: dict[str, int] = defaultdict(int)
     by_departement: dict[str, int] = defaultdict(int)
-    if sector_id is None:
-        per_departement = _counts(filterset, ["region", "departement", "commune"], Left("commune_id", 3))
-        per_commune = _counts(filterset, ["commune"], "commune_id").order_by("-n", "commune_id")
-    else:
-        listed = ListedCount.objects.filter(n__gt=0, sector=sector_id)
-        per_departement = listed.filter(commune="").exclude(departement="").values_list("departement", "n")
-        per_commune = (
-            _within_territory(listed, data)
-            .exclude(commune="")
-            .order_by("-n", "commune")
-            .values_list("commune", "n")
-        )
-    for prefix, n in per_departement:
+    for prefix, n in panel.per_departement:
         dep = departement_of(prefix)
         by_region[region_of.get(dep, "")] += n
-        # Each filter counts over the others: départements within the chosen région,
-        # communes within the chosen région and département.
         if region in (None, "", region_of.get(dep)):
             by_departement[dep] += n
-    communes = list(per_commune[: COMMUNE_OPTIONS + 1])
+    communes = panel.communes
     note = ""
     if len(communes) > COMMUNE_OPTIONS:
         communes = communes[:COMMUNE_OPTIONS]
@@ -376,11 +360,11 @@ def _territories(filterset: OrganisationFilter, sector_id: int | None) -> list[F
     counts = dict(communes)
     if commune:
         counts.setdefault(commune, 0)
-    names = dict(Commune.objects.filter(insee__in=counts).values_list("insee", "name"))
     commune_options = sorted(
-        (Option(insee, names.get(insee, insee), n) for insee, n in counts.items()), key=lambda o: o.label
+        (Option(insee, panel.names.get(insee, insee), n) for insee, n in counts.items()),
+        key=lambda o: o.label,
     )
-    region_names = {region_id: name for _code, _name, region_id, name in departements}
+    region_names = {region_id: name for _code, _name, region_id, name in panel.departements}
     if region:
         region_names.setdefault(region, region)
     regions = [
@@ -390,7 +374,7 @@ def _territories(filterset: OrganisationFilter, sector_id: int | None) -> list[F
     ]
     departement_options = [
         Option(code, f"{code} – {name}", by_departement[code])
-        for code, name, _region, _region_name in departements
+        for code, name, _region, _region_name in panel.departements
         if by_departement.get(code) or code == departement
     ]
     return [
@@ -406,6 +390,134 @@ def _territories(filterset: OrganisationFilter, sector_id: int | None) -> list[F
             "commune", _("Commune"), commune_options, _selected(commune), _("Toutes les communes"), note=note
         ),
     ]
+
+
+# --- Where the panel's data comes from --------------------------------------------------
+
+# The reference lists of the form, in one query that both databases read. Written out, as
+# the counts below: through the ORM, each of these queries cost 0.3 to 0.9 ms of CPU to
+# build, more than PostgreSQL took to answer it (10,000 organisations, make bench).
+REFERENCE_SQL = """
+    SELECT 'filiere', id, code, name, name_en, position, '' FROM {sector}
+    UNION ALL SELECT 'forme', id, code, name, name_en, position, '' FROM {legal_form}
+    UNION ALL SELECT 'categorie', id, code, name, name_en, position, '' FROM {category}
+    UNION ALL SELECT 'domaine', id, code, name, name_en, position, '' FROM {domain}
+        WHERE referentiel_id = (
+            SELECT id FROM {referentiel} WHERE published_at IS NOT NULL ORDER BY version DESC LIMIT 1
+        )
+    UNION ALL SELECT 'departement', 0, d.code, d.name, r.code, 0, r.name
+        FROM {departement} d JOIN {region} r ON r.code = d.region_id
+    ORDER BY 1, 6, 4
+"""
+
+# The counts of a selection by territory and sector, from ListedCount (PostgreSQL): per
+# sector within the territory chosen; per département in the sector; the communes with the
+# most organisations in the sector and territory, with their names; the commune chosen.
+COUNTS_SQL = """
+    SELECT 'filiere', sector::text, '', n FROM {counts}
+        WHERE n > 0 AND sector > 0 AND {territory}
+    UNION ALL SELECT 'departement', departement, '', n FROM {counts}
+        WHERE n > 0 AND sector = %(sector)s AND commune = '' AND departement <> ''
+    UNION ALL (
+        SELECT 'commune', l.commune, c.name, l.n FROM {counts} l JOIN {commune} c ON c.insee = l.commune
+        WHERE l.n > 0 AND l.sector = %(sector)s AND l.commune <> '' AND {within}
+        ORDER BY l.n DESC, l.commune LIMIT {limit}
+    )
+    UNION ALL SELECT 'choisie', insee, name, 0 FROM {commune} WHERE insee = %(commune)s
+"""
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "sector": Sector._meta.db_table,
+        "legal_form": LegalForm._meta.db_table,
+        "category": OfferCategory._meta.db_table,
+        "domain": Domain._meta.db_table,
+        "referentiel": Referentiel._meta.db_table,
+        "departement": Departement._meta.db_table,
+        "region": Region._meta.db_table,
+        "commune": Commune._meta.db_table,
+        "counts": ListedCount._meta.db_table,
+    }
+
+
+def _panel_data(**counts) -> PanelData:
+    """The reference lists, in one query, with the counts given."""
+    lists: dict[str, list] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(REFERENCE_SQL.format(**_tables()))
+        for kind, pk, code, name, name_en, _position, region_name in cursor.fetchall():
+            # A département's row holds its région's code and name in the last columns.
+            row = (code, name, name_en, region_name) if kind == "departement" else (pk, code, name, name_en)
+            lists[kind].append(row)
+    return PanelData(
+        sectors=lists["filiere"],
+        legal_forms=lists["forme"],
+        categories=lists["categorie"],
+        domains=lists["domaine"],
+        departements=sorted(lists["departement"]),
+        **counts,
+    )
+
+
+def _read(data: Mapping) -> PanelData:
+    """The panel's data for a selection by territory and sector, with the counts read from
+    ListedCount: 2 queries."""
+    panel = _panel_data(per_sector={}, per_departement=[], communes=[], names={})
+    chosen = data.get("filiere")
+    # 0 stands for all the sectors; a code that matches none selects nothing.
+    sector = next((pk for pk, code, _n, _e in panel.sectors if code == chosen), -1) if chosen else 0
+    region, departement, commune = data.get("region"), data.get("departement"), data.get("commune")
+    params = {"sector": sector, "commune": commune or "", "region": region, "departement": departement}
+    within = []  # conditions on the département of a row
+    if region:
+        within.append(
+            # A table name from the model; the région is a parameter.
+            f"departement IN (SELECT code FROM {Departement._meta.db_table} WHERE region_id = %(region)s)"  # noqa: S608
+        )
+    if departement:
+        within.append("departement = %(departement)s")
+    if commune:
+        territory = ["commune = %(commune)s"]
+    elif region or departement:
+        territory = ["commune = ''", "departement <> ''"]
+    else:
+        territory = ["departement = ''", "commune = ''"]
+    sql = COUNTS_SQL.format(
+        territory=" AND ".join(territory + within),
+        within=" AND ".join(f"l.{condition}" for condition in within) or "TRUE",
+        limit=COMMUNE_OPTIONS + 1,
+        **_tables(),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for kind, key, name, n in cursor.fetchall():
+            if kind == "filiere":
+                panel.per_sector[int(key)] = panel.per_sector.get(int(key), 0) + n
+            elif kind == "departement":
+                panel.per_departement.append((key, n))
+            elif kind == "commune":
+                panel.communes.append((key, n))
+                panel.names[key] = name
+            else:
+                panel.names[key] = name
+    panel.communes.sort(key=lambda row: (-row[1], row[0]))
+    return panel
+
+
+def _count(filterset: OrganisationFilter) -> PanelData:
+    """The panel's data with the organisations of the selection counted: 5 queries."""
+    # By id, not code: the counts then read the index organisation_listed_facets alone.
+    per_sector = dict(_counts(filterset, ["filiere"], "sector_id"))
+    per_departement = list(_counts(filterset, ["region", "departement", "commune"], Left("commune_id", 3)))
+    communes = list(
+        _counts(filterset, ["commune"], "commune_id").order_by("-n", "commune_id")[: COMMUNE_OPTIONS + 1]
+    )
+    shown = {insee for insee, _n in communes[:COMMUNE_OPTIONS]}
+    if commune := filterset.cleaned_data.get("commune"):
+        shown.add(commune)
+    names = dict(Commune.objects.filter(insee__in=shown).values_list("insee", "name"))
+    return _panel_data(per_sector=per_sector, per_departement=per_departement, communes=communes, names=names)
 
 
 def departement_of(insee: str) -> str:
@@ -425,28 +537,6 @@ def _counted(filterset: OrganisationFilter) -> bool:
     return connection.vendor == "postgresql" and not any(
         value for name, value in filterset.cleaned_data.items() if name not in COUNTED_FILTERS
     )
-
-
-def _within_territory(rows: QuerySet[ListedCount], data: Mapping) -> QuerySet[ListedCount]:
-    """The rows of ListedCount within the région and the département that `data` chose."""
-    if region := data.get("region"):
-        rows = rows.filter(departement__in=Departement.objects.filter(region_id=region).values("code"))
-    if departement := data.get("departement"):
-        rows = rows.filter(departement=departement)
-    return rows
-
-
-def _sector_counts(data: Mapping) -> QuerySet:
-    """(sector id, n) from ListedCount: the organisations of each sector in the commune, the
-    département or the région chosen, or in all."""
-    rows = _within_territory(ListedCount.objects.filter(n__gt=0, sector__gt=0), data)
-    if commune := data.get("commune"):
-        rows = rows.filter(commune=commune)
-    elif data.get("region") or data.get("departement"):
-        rows = rows.filter(commune="").exclude(departement="")
-    else:
-        rows = rows.filter(departement="", commune="")
-    return rows.values_list("sector").annotate(total=Sum("n")).order_by()
 
 
 def _counts(filterset: OrganisationFilter, without: Iterable[str], *group_by: str | Func) -> QuerySet:
@@ -474,10 +564,6 @@ def _label(row: tuple[int, str, str, str]) -> str:
     """Name of a reference row (pk, code, name, name_en) in the active language."""
     _pk, _code, name, name_en = row
     return name_en if get_language() == "en" and name_en else name
-
-
-def _reference(model: type[models.Model]) -> list[tuple[int, str, str, str]]:
-    return list(model.objects.order_by("position", "name").values_list("pk", "code", "name", "name_en"))
 
 
 def _selected(value: str | None) -> list[str]:

@@ -93,7 +93,7 @@ def _shown(panel: FilterPanel) -> ShownPanel:
 
 def _panel(filterset: OrganisationFilter) -> ShownPanel:
     """The filter form of the selection: the same for all its pages, its map, every visitor.
-    Its 9 queries (which give the count of the selection too) cost more than the rest of a list
+    Its queries (which give the count of the selection too) cost more than the rest of a list
     page: it is kept in the cache, unless some parameters were not understood (the errors it
     shows come from those)."""
     if filterset.form.errors:

@@ -121,6 +121,8 @@ def test_a_truncate_empties_the_counts(showcase) -> None:
         "commune=35238",
         "commune=35238&departement=29",
         "commune=29019&filiere=alimentation&tri=recent",
+        "commune=29019&region=53&filiere=alimentation",
+        "commune=69123&region=53",
     ],
 )
 def test_the_filter_form_is_the_same_read_or_counted(showcase, hidden, monkeypatch, query: str) -> None:
