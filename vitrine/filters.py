@@ -284,7 +284,7 @@ def filter_panel(filterset: OrganisationFilter) -> FilterPanel:
     alone: their sum without that filter, the chosen sector's count with it (every
     organisation has a sector). Counting the selection again cost 2 to 3 ms more."""
     data = filterset.cleaned_data
-    panel = _read(data) if _counted(filterset) else _count(filterset)
+    panel = _read(data) if _readable(filterset) else _count(filterset)
     sector_counts = panel.per_sector
     if chosen := data.get("filiere"):
         count = sum(sector_counts.get(pk, 0) for pk, code, _name, _name_en in panel.sectors if code == chosen)
@@ -530,8 +530,8 @@ def departement_of(insee: str) -> str:
 COUNTED_FILTERS = {"region", "departement", "commune", "filiere", "tri"}
 
 
-def _counted(filterset: OrganisationFilter) -> bool:
-    """Whether ListedCount gives the counts of this selection: on PostgreSQL, whose triggers
+def _readable(filterset: OrganisationFilter) -> bool:
+    """Whether the counts of this selection can be read from ListedCount: on PostgreSQL, whose triggers
     keep it, for a selection by territory and sector only. A search, a legal form, an offer
     category or a domain met select organisations that only counting them finds."""
     return connection.vendor == "postgresql" and not any(

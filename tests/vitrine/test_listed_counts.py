@@ -127,10 +127,10 @@ def test_a_truncate_empties_the_counts(showcase) -> None:
 )
 def test_the_filter_form_is_the_same_read_or_counted(showcase, hidden, monkeypatch, query: str) -> None:
     filterset = filters.organisation_filter(QueryDict(query))
-    assert filters._counted(filterset)
+    assert filters._readable(filterset)
     read = filters.filter_panel(filterset)
 
-    monkeypatch.setattr(filters, "_counted", lambda filterset: False)
+    monkeypatch.setattr(filters, "_readable", lambda filterset: False)
     counted = filters.filter_panel(filterset)
 
     assert read == counted
@@ -139,7 +139,7 @@ def test_the_filter_form_is_the_same_read_or_counted(showcase, hidden, monkeypat
 
 def test_a_search_or_another_filter_is_counted(showcase) -> None:
     for query in ["q=vélo", "forme=association", "categorie=transport", "domaine=gouvernance"]:
-        assert not filters._counted(filters.organisation_filter(QueryDict(f"{query}&region=53")))
+        assert not filters._readable(filters.organisation_filter(QueryDict(f"{query}&region=53")))
 
 
 def _save(organisation: Organisation, **changes) -> None:
