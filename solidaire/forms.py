@@ -1,4 +1,3 @@
-from datetime import datetime
 from decimal import Decimal
 
 from django import forms
@@ -26,15 +25,15 @@ class DecimalField(forms.DecimalField):
         return number
 
 
-class DateTimeField(forms.DateTimeField):
-    """Django's DateTimeField, limited to the years a person may mean. Midnight on
-    1 January of year 1 in Paris is before the first instant a datetime can hold in UTC:
-    comparing it in the database (a constraint, a query) raised OverflowError, a server
-    error. Such a date is now a field error."""
+class WithinYears:
+    """A date or date and time field limited to the years a person may mean: beyond them,
+    the arithmetic that follows a date (a reminder 15 days before a deadline, midnight in
+    Paris as UTC) leaves what Python's dates can hold, and an OverflowError was a server
+    error. Such a date is a field error."""
 
     FIRST_YEAR, LAST_YEAR = 1900, 2999
 
-    def to_python(self, value) -> datetime | None:
+    def to_python(self, value):
         moment = super().to_python(value)
         if moment is not None and not self.FIRST_YEAR <= moment.year <= self.LAST_YEAR:
             raise forms.ValidationError(
@@ -43,6 +42,16 @@ class DateTimeField(forms.DateTimeField):
                 params={"first": self.FIRST_YEAR, "last": self.LAST_YEAR},
             )
         return moment
+
+
+class DateTimeField(WithinYears, forms.DateTimeField):
+    """Midnight on 1 January of year 1 in Paris is before the first instant a datetime can
+    hold in UTC: comparing it in the database (a constraint, a query) raised OverflowError."""
+
+
+class DateField(WithinYears, forms.DateField):
+    """A commitment due on 5 January of year 1 scheduled its first reminder 15 days
+    earlier: OverflowError (found by tests/test_fuzzing.py)."""
 
 
 def formfield(db_field: models.Field, **kwargs) -> forms.Field | None:
@@ -54,6 +63,8 @@ def formfield(db_field: models.Field, **kwargs) -> forms.Field | None:
         kwargs.setdefault("localize", True)
     elif isinstance(db_field, models.DateTimeField):
         kwargs.setdefault("form_class", DateTimeField)
+    elif isinstance(db_field, models.DateField):
+        kwargs.setdefault("form_class", DateField)
     return db_field.formfield(**kwargs)
 
 

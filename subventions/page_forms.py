@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from referentiel.models import Criterion, Referentiel
-from solidaire.forms import DecimalField, Form, ModelForm
+from solidaire.forms import DateField, DecimalField, Form, ModelForm
 from solidaire.models import Organisation
 from subventions import services
 from subventions.models import (
@@ -204,7 +204,7 @@ class GrantForm(ModelForm):
 class InstalmentForm(Form):
     """One planned payment; a row left empty is ignored."""
 
-    planned_on = forms.DateField(label=_("Date prévue"), required=False, widget=date_input())
+    planned_on = DateField(label=_("Date prévue"), required=False, widget=date_input())
     amount = amount_field(
         _("Montant (€)"), required=False, min_value=Decimal("0.01"), error_messages=POSITIVE
     )
@@ -258,7 +258,7 @@ class GrantIndicatorForm(Form):
     periodicity = forms.ChoiceField(
         label=_("Périodicité"), choices=[("", "—"), *Periodicity.choices], required=False
     )
-    first_due = forms.DateField(label=_("Première échéance"), required=False, widget=date_input())
+    first_due = DateField(label=_("Première échéance"), required=False, widget=date_input())
 
     REQUIRED = {
         "baseline": _("Indiquez la valeur de départ."),

@@ -82,6 +82,26 @@ def test_staff_draft_a_plan_add_a_commitment_and_hand_it_over(client, nadia, org
     assert plan.commitments.get().action == "Acheter local"
 
 
+@pytest.mark.parametrize("deadline", ["0001-01-05", "9999-12-31", "1899-12-31"])
+def test_a_deadline_no_one_means_is_refused_with_a_message(
+    client, nadia, org_a, referentiel, deadline: str
+) -> None:
+    """A deadline on 5 January of year 1 scheduled its reminder 15 days earlier, before the
+    first date Python can hold: a server error (found by tests/test_fuzzing.py)."""
+    client.force_login(nadia)
+    url = reverse("staff_progress_plan", args=[org_a.slug])
+    client.post(url, {"do": "create"})
+    criterion = Criterion.objects.get(code="env-1", domain__referentiel=referentiel)
+
+    response = client.post(
+        url, {"do": "add", "criterion": criterion.pk, "action": "Acheter local", "deadline": deadline}
+    )
+
+    assert response.status_code == 200
+    assert "Saisissez une date entre 1900 et 2999." in response.text
+    assert not Commitment.objects.exists()
+
+
 def test_a_drafted_plan_is_not_shown_to_the_organisation_until_handed_over(
     client, alice, org_a, nadia, referentiel
 ) -> None:
