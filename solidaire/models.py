@@ -553,8 +553,8 @@ class ListedCount(models.Model):
     on every insert and delete of an organisation and every change of its status, commune
     or sector, whatever makes it: save(), QuerySet.update(), bulk_create(), raw SQL, COPY;
     a TRUNCATE empties it. Rows whose count falls back to 0 stay. rebuild_listed_counts()
-    counts everything again (a repair). On SQLite, which serves the demo data, the table
-    stays empty and the showcase counts the organisations themselves."""
+    counts everything again (a repair). On SQLite, which serves the demo data, no trigger
+    keeps the table and the showcase never reads it: it counts the organisations."""
 
     departement = models.CharField(max_length=3)  # "" on the row of the whole territory
     commune = models.CharField(max_length=5, blank=True)  # "" on a département's rows
