@@ -62,9 +62,7 @@ def _fetch(sql: str, ids: list[int], *params: object) -> list[tuple]:
 
 @dataclass(frozen=True)
 class Card:
-    pk: int
     name: str
-    url: str
     html: SafeString
 
 
@@ -126,7 +124,7 @@ def cards(ids: list[int]) -> list[Card]:
             parts.append(f'<img class="org-card-image org-card-logo" src="{image}" alt="" loading="lazy">')
         parts.append("</li>")
         html = mark_safe("".join(parts))  # noqa: S308 - every value goes through html.escape above
-        result.append(Card(pk, name, url, html))
+        result.append(Card(name, html))
     return result
 
 

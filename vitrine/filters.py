@@ -531,9 +531,10 @@ COUNTED_FILTERS = {"region", "departement", "commune", "filiere", "tri"}
 
 
 def _readable(filterset: OrganisationFilter) -> bool:
-    """Whether the counts of this selection can be read from ListedCount: on PostgreSQL, whose triggers
-    keep it, for a selection by territory and sector only. A search, a legal form, an offer
-    category or a domain met select organisations that only counting them finds."""
+    """Whether the counts of this selection can be read from ListedCount: on PostgreSQL,
+    whose triggers keep it, for a selection by territory and sector only. A search, a legal
+    form, an offer category or a domain met select organisations that only counting them
+    finds."""
     return connection.vendor == "postgresql" and not any(
         value for name, value in filterset.cleaned_data.items() if name not in COUNTED_FILTERS
     )

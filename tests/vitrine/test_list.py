@@ -1,6 +1,8 @@
 """The list of listed organisations: filters, sorting, pagination, URLs, queries."""
 
+import re
 from datetime import date
+from urllib.parse import urljoin
 
 import pytest
 from django.db import connection
@@ -126,6 +128,17 @@ def test_every_state_of_the_list_is_a_plain_get_form_that_needs_no_javascript(cl
     assert '<form method="get" class="filter-form"' in response.text
     assert '<button type="submit" class="button">Afficher les résultats</button>' in response.text
     assert "<script" not in response.text
+
+
+@pytest.mark.parametrize("page", [LIST, reverse("vitrine:map")])
+def test_the_form_clears_its_criteria_on_the_page_that_shows_it(client, showcase, page: str) -> None:
+    """The form is rendered once for the list and the map: its link without criteria is
+    relative, and leads each page back to itself."""
+    response = client.get(page, {"filiere": "culture"})
+
+    link = re.search(r'<a href="([^"]*)">Effacer les critères</a>', response.text)
+    assert link and urljoin(f"{page}?filiere=culture", link.group(1)) == page
+    assert "Effacer les critères" not in client.get(page).text
 
 
 def test_the_empty_fields_of_the_form_are_left_out_of_the_address(client, showcase) -> None:

@@ -7,11 +7,12 @@ from collections import Counter
 import pytest
 from django.db import connection
 from django.http import QueryDict
+from django.utils.text import slugify
 
 from solidaire import services
-from solidaire.models import ListedCount, Organisation, Sector, rebuild_listed_counts
+from solidaire.models import LegalForm, ListedCount, Organisation, Sector, rebuild_listed_counts
 from solidaire.territories import load_territories
-from tests.factory import make_organisation, make_user
+from tests.factory import make_user, valid_siret
 from tests.solidaire.test_territories import COMMUNES, write_fixture
 from tests.vitrine.conftest import make_listed
 from vitrine import filters
@@ -150,10 +151,17 @@ def _save(organisation: Organisation, **changes) -> None:
 
 
 def _unsaved(name: str, commune, status: str = "listed") -> Organisation:
-    template = make_organisation(f"Modèle {name}")
-    template.pk, template.legal_name, template.slug = None, name, f"{template.slug}-copie"
-    template.siret, template.commune, template.status = f"{template.siret[:-1]}x", commune, status
-    return template
+    return Organisation(
+        legal_name=name,
+        slug=slugify(name),
+        siret=valid_siret(),
+        legal_form=LegalForm.objects.get(code="scic"),
+        sector=Sector.objects.get(code="culture"),
+        address="1 rue de la Paix",
+        commune=commune,
+        description=f"{name} répare.",
+        status=status,
+    )
 
 
 def _raw(sql: str, params: list | None = None) -> None:
