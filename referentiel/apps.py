@@ -7,7 +7,6 @@ class ReferentielConfig(AppConfig):
     verbose_name = _("Référentiel")
 
     def ready(self) -> None:
-        from referentiel import privacy
-        from solidaire.privacy import register_exporter
+        from referentiel import signals
 
-        register_exporter("referentiel")(privacy.export)
+        signals.connect()

@@ -10,6 +10,9 @@ class SolidaireConfig(AppConfig):
         from django.conf import settings
         from PIL import Image
 
+        from solidaire import signals
+
         # Pillow refuses images past twice this limit and warns past it; we
         # turn the warning into a refusal in solidaire.lib.images.
         Image.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS
+        signals.connect()

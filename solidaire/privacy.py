@@ -1,7 +1,8 @@
 """Personal data rights (RGPD): a person downloads their data and deletes their account.
 
 Each app registers what it holds about a person (`register_exporter`) and how to erase it
-(`register_eraser`) in its AppConfig.ready, so that this module never imports them.
+(`register_eraser`) in its `signals.connect()`, which its AppConfig.ready() runs, so that
+this module never imports them.
 Deleting an account pseudonymises it rather than removing the row: ballots, decisions and
 the audit trail keep their integrity and their counts, but no longer carry the name or
 the email address of the person."""

@@ -6,8 +6,6 @@ setting changes (tests move it to a temporary folder), keeps every field on the
 configured storage."""
 
 from django.core.files.storage import storages
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
 
 
@@ -24,7 +22,7 @@ def private_storage() -> PrivateStorage:
     return _private
 
 
-@receiver(setting_changed)
-def _reset(setting: str, **kwargs) -> None:
+def reset_private_storage(setting: str, **kwargs) -> None:
+    """Receiver of `setting_changed` (solidaire.signals)."""
     if setting == "STORAGES":
         _private._wrapped = empty

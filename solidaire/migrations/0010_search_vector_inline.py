@@ -1,3 +1,5 @@
+# Moved from vitrine (its 0001) to the app that owns the table; rerunning it on a
+# database that applied the vitrine one rewrites the same storage setting, no harm.
 # The search vector of an organisation (solidaire 0005) is read by every search: matched,
 # then ranked, for each organisation that matches. At about 1.2 KB it went to the TOAST
 # table, and each search paid three extra page reads per organisation to fetch it: 29 ms to
@@ -25,6 +27,6 @@ def on_postgresql(sql: str):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("solidaire", "0005_showcase_search")]
+    dependencies = [("solidaire", "0009_listed_counts")]
 
     operations = [migrations.RunPython(on_postgresql(FORWARD), on_postgresql(BACKWARD))]

@@ -1,0 +1,59 @@
+"""Core models: users, territories, reference data, organisations and offers, the data the
+showcase derives from them, reminders and the audit trail. Import them from here."""
+
+from solidaire.models.audit import AUDIT_GENESIS, AUDIT_LOCK_KEY, AuditEntry
+from solidaire.models.organisations import (
+    ConflictOfInterest,
+    Invitation,
+    Membership,
+    Offer,
+    Organisation,
+    OrganisationQuerySet,
+    _invitation_token,  # noqa: F401 - named by migration 0001
+    listing_end,
+)
+from solidaire.models.reference import LegalForm, OfferCategory, ReferenceData, Sector
+from solidaire.models.reminders import ListingReminder, ReminderBase
+from solidaire.models.showcase import (
+    SEARCH_CONFIG,
+    SEARCHED_FIELDS,
+    DomainMet,
+    ListedCount,
+    rebuild_listed_counts,
+    record_domains_met,
+    refresh_search_vectors,
+)
+from solidaire.models.territories import Commune, Departement, Region
+from solidaire.models.users import STAFF_GROUP, User, UserManager
+
+__all__ = [
+    "AUDIT_GENESIS",
+    "AUDIT_LOCK_KEY",
+    "SEARCHED_FIELDS",
+    "SEARCH_CONFIG",
+    "STAFF_GROUP",
+    "AuditEntry",
+    "Commune",
+    "ConflictOfInterest",
+    "Departement",
+    "DomainMet",
+    "Invitation",
+    "LegalForm",
+    "ListedCount",
+    "ListingReminder",
+    "Membership",
+    "Offer",
+    "OfferCategory",
+    "Organisation",
+    "OrganisationQuerySet",
+    "ReferenceData",
+    "Region",
+    "ReminderBase",
+    "Sector",
+    "User",
+    "UserManager",
+    "listing_end",
+    "rebuild_listed_counts",
+    "record_domains_met",
+    "refresh_search_vectors",
+]

@@ -1,0 +1,25 @@
+"""Receivers of the core, connected in SolidaireConfig.ready()."""
+
+from django.core.signals import setting_changed
+from django.db.models.signals import post_delete, post_save
+
+from solidaire.lib.storage import reset_private_storage
+from solidaire.models import SEARCHED_FIELDS, Offer, Organisation, refresh_search_vectors
+
+
+def organisation_saved(sender, instance: Organisation, update_fields=None, **kwargs) -> None:
+    # Status changes save only their own fields: nothing to recompute.
+    if update_fields is None or SEARCHED_FIELDS & set(update_fields):
+        refresh_search_vectors([instance.pk])
+
+
+def offer_changed(sender, instance: Offer, **kwargs) -> None:
+    refresh_search_vectors([instance.organisation_id])
+
+
+def connect() -> None:
+    post_save.connect(organisation_saved, sender=Organisation, dispatch_uid="organisation_search")
+    for signal in (post_save, post_delete):
+        signal.connect(offer_changed, sender=Offer, dispatch_uid="offer_search")
+    # Tests move the storages to temporary folders.
+    setting_changed.connect(reset_private_storage, dispatch_uid="private_storage_reset")
