@@ -33,11 +33,10 @@ from solidaire.models import Organisation
 from vitrine import exports, jsonld
 from vitrine.cache import cached_for_visitors, remember
 from vitrine.cards import cards
+from vitrine.facets import FilterPanel, filter_panel
 from vitrine.feeds import NewlyListedFeed
 from vitrine.filters import (
-    FilterPanel,
     OrganisationFilter,
-    filter_panel,
     listed_organisations,
     organisation_filter,
     select_organisations,
