@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from assemblee import documents, services
 from assemblee.access import assembly_member_required
-from assemblee.forms_assembly import BallotForm, ConflictForm
+from assemblee.forms import BallotForm, ConflictForm
 from assemblee.models import AgendaItem, Application, Ballot, Recusal, Session
 from referentiel.models import PeerReview, ProgressPlan, ReviewComment
 from referentiel.reports import scores_context

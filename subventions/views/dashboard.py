@@ -17,8 +17,8 @@ from subventions.dashboard import (
     dashboard_reports,
     summary,
 )
+from subventions.forms import DashboardFilterForm
 from subventions.models import ReportState
-from subventions.page_forms import DashboardFilterForm
 
 DASHBOARD_PAGE = 100
 

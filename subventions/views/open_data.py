@@ -9,8 +9,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from subventions import scdl
+from subventions.forms import YearForm
 from subventions.models import Grant
-from subventions.page_forms import YearForm
 
 SCDL_SCHEMA_URL = "https://schema.data.gouv.fr/scdl/subventions/"
 LICENCE = "Licence Ouverte / Open Licence version 2.0"

@@ -18,8 +18,8 @@ from solidaire.lib.access import staff_required
 from solidaire.lib.pdf import pdf_response
 from solidaire.models import Organisation, User
 from subventions import services
+from subventions.forms import GrantChoiceForm, GrantForm, GrantIndicatorFormSet, InstalmentFormSet
 from subventions.models import Grant, Instalment, Programme, ReportState
-from subventions.page_forms import GrantChoiceForm, GrantForm, GrantIndicatorFormSet, InstalmentFormSet
 from subventions.pdf import grant_context, render_followup_pdf, render_grant_pdf
 from subventions.views.files import pdf_name
 

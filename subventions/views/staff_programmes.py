@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from solidaire.lib.access import staff_required
 from solidaire.models import AuditEntry
+from subventions.forms import CriterionRuleFormSet, ProgrammeForm
 from subventions.models import Grant, Programme
-from subventions.page_forms import CriterionRuleFormSet, ProgrammeForm
 
 
 @staff_required

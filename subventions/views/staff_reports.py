@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from solidaire.lib.access import staff_required
 from subventions import services
+from subventions.forms import CorrectionForm
 from subventions.models import REPORT_RELATED, Report
-from subventions.page_forms import CorrectionForm
 from subventions.pdf import indicator_chart
 from subventions.views.files import evidence_response
 
