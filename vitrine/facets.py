@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Count, Func, QuerySet
@@ -65,9 +66,9 @@ class Facet:
     note: str = ""
 
     def options_html(self) -> SafeString:
-        """The <option> elements, built here: rendering each through a widget template cost
-        10 to 18 ms a page (PERFORMANCE.md), and through format_html 2 ms for the 300
-        options of a page; html.escape is what Django's escape() calls."""
+        """The <option> elements, built here: a page has 300 of them, and rendering each
+        through a widget template, or even through format_html, cost more than the rest of
+        the form (docs/performance.md); html.escape is what Django's escape() calls."""
         chosen = set(self.selected)
         return mark_safe(  # noqa: S308 - every value and text goes through html.escape below
             "".join(
@@ -112,16 +113,32 @@ class FilterPanel:
         return active
 
 
+class Reference(NamedTuple):
+    """A sector, a legal form, an offer category or a domain, as the form offers it."""
+
+    pk: int
+    code: str
+    name: str
+    name_en: str
+
+
+class DepartementRow(NamedTuple):
+    code: str
+    name: str
+    region: str  # the code of its région
+    region_name: str
+
+
 @dataclass
 class PanelData:
     """What the filter form is built from: the reference lists, and the counts of each facet
     over the selection without that facet's own filter."""
 
-    sectors: list[tuple[int, str, str, str]]  # (pk, code, name, name_en), in order
-    legal_forms: list[tuple[int, str, str, str]]
-    categories: list[tuple[int, str, str, str]]
-    domains: list[tuple[int, str, str, str]]  # of the current référentiel
-    departements: list[tuple[str, str, str, str]]  # (code, name, région code, région name)
+    sectors: list[Reference]  # in order
+    legal_forms: list[Reference]
+    categories: list[Reference]
+    domains: list[Reference]  # of the current référentiel
+    departements: list[DepartementRow]  # by code
     per_sector: dict[int, int]  # sector id: n, within the territory chosen
     per_departement: list[tuple[str, int]]  # (département code or INSEE prefix, n), in the sector
     communes: list[tuple[str, int]]  # (INSEE, n), most first, at most COMMUNE_OPTIONS + 1
@@ -135,12 +152,13 @@ def filter_panel(filterset: OrganisationFilter) -> FilterPanel:
 
     The number selected comes from the counts per sector, which leave out the sector filter
     alone: their sum without that filter, the chosen sector's count with it (every
-    organisation has a sector). Counting the selection again cost 2 to 3 ms more."""
+    organisation has a sector). Counting the selection again would be one more query over
+    all of it."""
     data = filterset.cleaned_data
     panel = _read(data) if _readable(filterset) else _count(filterset)
     sector_counts = panel.per_sector
     if chosen := data.get("filiere"):
-        count = sum(sector_counts.get(pk, 0) for pk, code, _name, _name_en in panel.sectors if code == chosen)
+        count = sum(sector_counts.get(sector.pk, 0) for sector in panel.sectors if sector.code == chosen)
     else:
         count = sum(sector_counts.values())
     facets = [
@@ -148,28 +166,28 @@ def filter_panel(filterset: OrganisationFilter) -> FilterPanel:
         Facet(
             "filiere",
             _("Filière"),
-            [Option(row[1], _label(row), sector_counts.get(row[0], 0)) for row in panel.sectors],
+            [Option(row.code, _label(row), sector_counts.get(row.pk, 0)) for row in panel.sectors],
             _selected(data.get("filiere")),
             _("Toutes les filières"),
         ),
         Facet(
             "forme",
             _("Forme juridique"),
-            [Option(row[1], _label(row)) for row in panel.legal_forms],
+            [Option(row.code, _label(row)) for row in panel.legal_forms],
             _selected(data.get("forme")),
             _("Toutes les formes juridiques"),
         ),
         Facet(
             "categorie",
             _("Catégorie d'offre"),
-            [Option(row[1], _label(row)) for row in panel.categories],
+            [Option(row.code, _label(row)) for row in panel.categories],
             _selected(data.get("categorie")),
             _("Toutes les catégories"),
         ),
         Facet(
             "domaine",
             _("Domaines du référentiel satisfaits"),
-            [Option(row[1], _label(row)) for row in panel.domains],
+            [Option(row.code, _label(row)) for row in panel.domains],
             data.get("domaine") or [],
             multiple=True,
         ),
@@ -194,7 +212,7 @@ def _territories(data: Mapping, panel: PanelData) -> list[Facet]:
     départements'; each filter counts over the others: départements within the chosen
     région, communes within the chosen région and département."""
     region, departement, commune = data.get("region"), data.get("departement"), data.get("commune")
-    region_of = {code: region_id for code, _name, region_id, _region_name in panel.departements}
+    region_of = {row.code: row.region for row in panel.departements}
     by_region: dict[str, int] = defaultdict(int)
     by_departement: dict[str, int] = defaultdict(int)
     for prefix, n in panel.per_departement:
@@ -217,7 +235,7 @@ def _territories(data: Mapping, panel: PanelData) -> list[Facet]:
         (Option(insee, panel.names.get(insee, insee), n) for insee, n in counts.items()),
         key=lambda o: o.label,
     )
-    region_names = {region_id: name for _code, _name, region_id, name in panel.departements}
+    region_names = {row.region: row.region_name for row in panel.departements}
     if region:
         region_names.setdefault(region, region)
     regions = [
@@ -226,9 +244,9 @@ def _territories(data: Mapping, panel: PanelData) -> list[Facet]:
         if by_region.get(code) or code == region
     ]
     departement_options = [
-        Option(code, f"{code} – {name}", by_departement[code])
-        for code, name, _region, _region_name in panel.departements
-        if by_departement.get(code) or code == departement
+        Option(row.code, f"{row.code} – {row.name}", by_departement[row.code])
+        for row in panel.departements
+        if by_departement.get(row.code) or row.code == departement
     ]
     return [
         Facet("region", _("Région"), regions, _selected(region), _("Toutes les régions")),
@@ -248,8 +266,8 @@ def _territories(data: Mapping, panel: PanelData) -> list[Facet]:
 # --- Where the panel's data comes from --------------------------------------------------
 
 # The reference lists of the form, in one query that both databases read. Written out, as
-# the counts below: through the ORM, each of these queries cost 0.3 to 0.9 ms of CPU to
-# build, more than PostgreSQL took to answer it (10,000 organisations, make bench).
+# the counts below: through the ORM, building each of these queries cost more CPU than
+# PostgreSQL took to answer it (docs/performance.md).
 REFERENCE_SQL = """
     SELECT 'filiere', id, code, name, name_en, position, '' FROM {sector}
     UNION ALL SELECT 'forme', id, code, name, name_en, position, '' FROM {legal_form}
@@ -301,8 +319,10 @@ def _panel_data(**counts) -> PanelData:
         cursor.execute(REFERENCE_SQL.format(**_tables()))
         for kind, pk, code, name, name_en, _position, region_name in cursor.fetchall():
             # A département's row holds its région's code and name in the last columns.
-            row = (code, name, name_en, region_name) if kind == "departement" else (pk, code, name, name_en)
-            lists[kind].append(row)
+            if kind == "departement":
+                lists[kind].append(DepartementRow(code, name, name_en, region_name))
+            else:
+                lists[kind].append(Reference(pk, code, name, name_en))
     return PanelData(
         sectors=lists["filiere"],
         legal_forms=lists["forme"],
@@ -319,7 +339,7 @@ def _read(data: Mapping) -> PanelData:
     panel = _panel_data(per_sector={}, per_departement=[], communes=[], names={})
     chosen = data.get("filiere")
     # 0 stands for all the sectors; a code that matches none selects nothing.
-    sector = next((pk for pk, code, _n, _e in panel.sectors if code == chosen), -1) if chosen else 0
+    sector = next((row.pk for row in panel.sectors if row.code == chosen), -1) if chosen else 0
     region, departement, commune = data.get("region"), data.get("departement"), data.get("commune")
     params = {"sector": sector, "commune": commune or "", "region": region, "departement": departement}
     within = []  # conditions on the département of a row
@@ -396,8 +416,8 @@ def _readable(filterset: OrganisationFilter) -> bool:
 def _counts(filterset: OrganisationFilter, without: Iterable[str], *group_by: str | Func) -> QuerySet:
     """Rows of `group_by` values and `n`, over the selection without the filters `without`:
     each filter shows what choosing one of its options would give, the others unchanged.
-    The filters already validated are applied again, rather than a new FilterSet built and
-    validated for each count (1 to 2 ms each)."""
+    The filters already validated are applied again, rather than a new FilterSet built for
+    each count, which would validate the same parameters once more each time."""
     selection = listed_organisations()
     for name, value in filterset.cleaned_data.items():
         if name not in without:
@@ -414,10 +434,9 @@ def _sorts(searching: bool) -> list[tuple[str, str]]:
     return [("", Sort.NAME.label), (Sort.NEWEST, Sort.NEWEST.label)]
 
 
-def _label(row: tuple[int, str, str, str]) -> str:
-    """Name of a reference row (pk, code, name, name_en) in the active language."""
-    _pk, _code, name, name_en = row
-    return name_en if get_language() == "en" and name_en else name
+def _label(row: Reference) -> str:
+    """Name of a reference row in the active language."""
+    return row.name_en if get_language() == "en" and row.name_en else row.name
 
 
 def _selected(value: str | None) -> list[str]:
