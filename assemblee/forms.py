@@ -1,11 +1,15 @@
+"""Forms of the applications, of the staff (completeness, agenda, colleges, mandates,
+sessions) and of the assembly members (the ballot and the declaration of a conflict of interest)."""
+
 from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from assemblee.models import Application, College, Mandate, Seat, Session
+from assemblee.models import Application, Choice, College, Mandate, Seat, Session
 from assemblee.services import WEIGHT_TOTAL
 from referentiel.models import Criterion
 from solidaire.forms import Form, ModelForm
@@ -213,3 +217,34 @@ class SessionForm(ModelForm):
         if not (cleaned.get("place") or cleaned.get("online_url")) and not self.has_error("online_url"):
             self.add_error("place", _("Indiquez un lieu, ou le lien de la réunion en ligne."))
         return cleaned
+
+
+# --- Assembly members: the ballot and conflicts of interest ---------------------------------
+
+
+class BallotForm(Form):
+    choice = forms.ChoiceField(
+        label=_("Votre vote"),
+        choices=[(value, capfirst(label)) for value, label in Choice.choices],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choisissez : admettre, démarche de progrès, refuser ou s'abstenir.")},
+    )
+    comment = forms.CharField(
+        label=_("Commentaire (facultatif)"),
+        help_text=_("Il est conservé avec votre vote."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ConflictForm(Form):
+    reason = forms.CharField(
+        label=_("Motif du conflit d'intérêts"),
+        help_text=_(
+            "Par exemple : « je siège au conseil de cette association ». Vous ne voterez pas sur ce point."
+        ),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Indiquez le motif du conflit d'intérêts.")},
+    )

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 
-from assemblee import documents, services
+from assemblee import ical, pdf, services
 from assemblee.models import AgendaItem, Application, Session, SessionReminder
 from solidaire.lib import reminders
 from solidaire.lib.emails import notify_users, send_email
@@ -32,7 +32,7 @@ def send_convocations(session_id: int) -> None:
     for seat in session.seats.select_related("user", "college"):
         member = seat.user
         with translation.override(member.language):
-            invitation = documents.icalendar(session)
+            invitation = ical.invitation(session)
         send_email(
             "convocation",
             member.email,
@@ -75,11 +75,9 @@ def close_due_sessions() -> int:
 
 def _make_documents(session: Session) -> None:
     if not session.minutes:
-        session.minutes.save(f"proces-verbal-{session.pk}.pdf", ContentFile(documents.minutes_pdf(session)))
+        session.minutes.save(f"proces-verbal-{session.pk}.pdf", ContentFile(pdf.minutes_pdf(session)))
     for item in session.items.filter(outcome=AgendaItem.Outcome.ADMIT, certificate=""):
-        item.certificate.save(
-            f"attestation-{item.reference}.pdf", ContentFile(documents.certificate_pdf(item))
-        )
+        item.certificate.save(f"attestation-{item.reference}.pdf", ContentFile(pdf.certificate_pdf(item)))
 
 
 @shared_task

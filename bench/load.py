@@ -25,8 +25,9 @@
    ballot in the database must hold the last acknowledged choice of its member and item (or
    that of a later attempt left unanswered).
 6. Report: count, failures, req/s and p50/p95/p99 per request and in total, the lost ballots,
-   the server errors in gunicorn's log; printed and written to bench-report-load.txt. Exit
-   status 1 if the target (no failure, no lost ballot, no server error) is missed.
+   the server errors in gunicorn's log; printed and written to bench-report-load.txt (the
+   headline figures to a dated row of docs/performance.md). Exit status 1 if the target
+   (no failure, no lost ballot, no server error) is missed.
 """
 
 import argparse
@@ -49,7 +50,7 @@ import gevent
 from locust import HttpUser, between, task
 from locust.env import Environment
 
-from bench import showcase
+from bench import figures, showcase
 from bench.showcase import HOST, Server, flush_cache
 
 LOAD_DATABASE = "solidaire_load"
@@ -455,6 +456,28 @@ def report(
     return lines, all(ok for _label, ok, _value in checks)
 
 
+def headline(
+    environment: Environment,
+    duration: float,
+    ballots: tuple[list[str], int, int],
+    errors: list[str],
+    users: int,
+) -> list[tuple[str, str]]:
+    """The rows of docs/performance.md: throughput and latency of every request together,
+    failures, lost ballots and server errors."""
+    lost, acknowledged, _changes = ballots
+    total = environment.stats.total
+    p50, p95, p99 = (total.get_response_time_percentile(p) for p in (0.5, 0.95, 0.99))
+    return [
+        (
+            f"load test: {users} users, every request",
+            f"{total.num_requests / duration:,.1f} req/s, p50 {p50:,.0f} ms, p95 {p95:,.0f} ms, "
+            f"p99 {p99:,.0f} ms; {total.num_failures:,} failed, {len(lost)} ballots lost of "
+            f"{acknowledged:,}, {len(errors)} server errors; {os.cpu_count()} cores",
+        )
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=100, help="simultaneous users (100)")
@@ -524,7 +547,8 @@ def main() -> int:
     text = "\n".join(lines) + "\n"
     print("\n" + text)
     REPORT_FILE.write_text(text, encoding="utf-8")
-    print(f"Written to {REPORT_FILE}")
+    figures.record("bench/load.py", headline(environment, duration, ballots, errors, args.users))
+    print(f"Written to {REPORT_FILE} and {figures.DOCUMENT.name}")
     return 0 if met else 1
 
 

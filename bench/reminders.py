@@ -6,7 +6,8 @@ Needs PostgreSQL (DATABASE_URL). Creates a scratch database next to DATABASE_URL
 than 15 days ago already sent: about 15,000 reminders are due and unsent, the backlog of
 a job stopped for two weeks. Then it runs one reminder job with the locmem email backend
 and prints the time, the SQL queries, the peak memory and the time per 1,000 reminders
-sent; the same goes to ``bench-report-reminders.txt``.
+sent; the same goes to ``bench-report-reminders.txt``, and the headline figures to a dated
+row of ``docs/performance.md`` (bench/figures.py).
 
 The job runs twice on the same backlog (reset in between): once timed, once under
 tracemalloc for the memory peak, which slows Python down too much to time it."""
@@ -22,6 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import django
+
+from bench import figures
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "solidaire.settings")
 django.setup()
@@ -130,6 +133,17 @@ def run() -> list[str]:
         *("  " + line for line in plan.splitlines()),
     ]
     print("\n".join(lines))
+    figures.record(
+        "bench/reminders.py",
+        [
+            (
+                "reminders bench: one job on the backlog of due reminders",
+                f"{result.sent:,} sent of {due_count:,} due in {job_seconds:.2f} s "
+                f"({job_seconds / max(result.sent, 1) * 1000:.2f} s per 1,000), "
+                f"{queries.count:,} SQL queries, peak RSS {rss_after / 1024:.0f} MiB",
+            )
+        ],
+    )
     return lines
 
 

@@ -19,9 +19,10 @@
    page 200 and of the GeoJSON.
 4. Report: requests per second, p50 and p99 latency, the share of the baseline's
    throughput in the same mode, the SQL queries of each page (counted in this process),
-   and whether the targets are met; printed and written to bench-report-showcase.txt.
+   and whether the targets are met; printed and written to bench-report-showcase.txt, and
+   each page's figures as a dated row of docs/performance.md (bench/figures.py).
 
-Figures move by ±25 % from one run to the next on this kind of machine (PERFORMANCE.md):
+Figures move by ±25 % from one run to the next on this kind of machine (docs/performance.md):
 compare only the figures of one run. `--rounds N` interleaves N rounds and keeps medians.
 """
 
@@ -44,6 +45,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from bench import figures
 
 BENCH_DATABASE = "solidaire_bench"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/solidaire"
@@ -711,6 +714,21 @@ def report(pages: list[Page], context: dict[str, str]) -> tuple[list[str], bool]
     return lines, all(ok for _label, ok, _value in checks)
 
 
+def headline(pages: list[Page], context: dict[str, str]) -> list[tuple[str, str]]:
+    """The rows of docs/performance.md: each page's throughput and median latency per mode,
+    and the time of one request where it is measured, with the conditions of the run."""
+    rows = [("showcase bench: conditions", f"{context['machine']}; {context['load']}")]
+    for page in pages:
+        parts = []
+        for mode in MODES:
+            m = median(page.measures[mode])
+            parts.append(f"{mode} {m.rps:,.0f} req/s, p50 {m.p50_ms:.1f} ms")
+        if page.single:
+            parts.append(f"one connection p99 {median(page.single).p99_ms:.0f} ms")
+        rows.append((f"showcase bench: {page.label}", "; ".join(parts)))
+    return rows
+
+
 # --- Main -----------------------------------------------------------------------------------
 
 
@@ -793,7 +811,8 @@ def main() -> int:
     text = "\n".join(lines) + "\n"
     print("\n" + text)
     REPORT_FILE.write_text(text, encoding="utf-8")
-    print(f"Written to {REPORT_FILE}")
+    figures.record("bench/showcase.py", headline(pages, context))
+    print(f"Written to {REPORT_FILE} and {figures.DOCUMENT.name}")
     # A benchmark, not a test: a missed target is in the report, not in the exit status.
     return 0
 

@@ -217,7 +217,7 @@ def publish_domains_met(organisation: Organisation) -> None:
 def reopen_assessment(assessment: Assessment | None, by: User) -> Assessment | None:
     """An application sent back as incomplete: its assessment becomes a draft again so that
     the organisation can complete it, unless a peer review was already given on it."""
-    from referentiel.reports import report_name
+    from referentiel.pdf import report_name
 
     if assessment is None or assessment.is_draft:
         return assessment

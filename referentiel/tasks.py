@@ -11,7 +11,7 @@ from solidaire.models import User
 @shared_task
 def render_assessment_reports(assessment_id: int) -> None:
     """The PDF reports of a completed assessment, made once in the background."""
-    from referentiel.reports import render_reports
+    from referentiel.pdf import render_reports
 
     render_reports(Assessment.objects.select_related("organisation", "referentiel").get(pk=assessment_id))
 

@@ -30,7 +30,7 @@ from referentiel.models import (
     Referentiel,
     ReviewComment,
 )
-from referentiel.reports import report_pdf, scores_context
+from referentiel.pdf import report_pdf, scores_context
 from solidaire.lib.access import get_organisation_for_user, staff_required
 from solidaire.lib.pdf import pdf_response
 from solidaire.models import Organisation, User

@@ -109,7 +109,8 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 DATABASES = {
     "default": dj_database_url.parse(
         os.getenv("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        # A connection per request cost a quarter of the throughput (PERFORMANCE.md).
+        # Connections are kept between requests: opening one per request cost much of the
+        # throughput (docs/performance.md).
         conn_max_age=envint("DB_CONN_MAX_AGE", "60"),
         conn_health_checks=True,
     )

@@ -157,6 +157,9 @@ class Grant(models.Model):
         AWARDED = "awarded", _("attribuée")
         CLOSED = "closed", _("soldée")
 
+    # What members, the dashboard and open data see: the grants awarded, and closed.
+    SHOWN_STATUSES = (Status.AWARDED, Status.CLOSED)
+
     class Nature(models.TextChoices):
         CASH = "cash", _("aide en numéraire")
         IN_KIND = "in_kind", _("aide en nature")
@@ -312,6 +315,12 @@ class ReportState(models.TextChoices):
 
 
 STORED_STATES = [(value, label) for value, label in ReportState.choices if value != ReportState.LATE]
+# What a report is shown with: its indicator, its grant, and the grant's organisation and programme.
+REPORT_RELATED = [
+    "grant_indicator__indicator",
+    "grant_indicator__grant__organisation",
+    "grant_indicator__grant__programme",
+]
 
 
 class ReportQuerySet(models.QuerySet["Report"]):

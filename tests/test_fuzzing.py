@@ -1452,7 +1452,7 @@ def staff_session(w: World) -> FormCase:
 
 @case
 def ballot(w: World) -> FormCase:
-    from assemblee.forms_assembly import BallotForm, ConflictForm
+    from assemblee.forms import BallotForm, ConflictForm
 
     item = w.item
 
@@ -1475,7 +1475,7 @@ def ballot(w: World) -> FormCase:
 
 
 def _grant_forms(w: World, **kwargs) -> list:
-    from subventions.page_forms import GrantForm, GrantIndicatorFormSet, InstalmentFormSet
+    from subventions.forms import GrantForm, GrantIndicatorFormSet, InstalmentFormSet
 
     return [
         GrantForm(initial=kwargs.get("initial")),
@@ -1565,7 +1565,7 @@ def staff_grant_actions(w: World) -> FormCase:
 
 @case
 def staff_report(w: World) -> FormCase:
-    from subventions.page_forms import CorrectionForm
+    from subventions.forms import CorrectionForm
 
     report = w.submitted_report
     return FormCase(
@@ -1579,8 +1579,8 @@ def staff_report(w: World) -> FormCase:
 
 
 def _programme_case(w: World, programme) -> FormCase:
+    from subventions.forms import CriterionRuleFormSet, ProgrammeForm
     from subventions.models import Programme
-    from subventions.page_forms import CriterionRuleFormSet, ProgrammeForm
 
     _ = w.indicator  # built first
     _ = w.referentiel  # built first

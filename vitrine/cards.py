@@ -1,16 +1,16 @@
 """The cards of the list of organisations, written here rather than in the list's template.
 
 A page of 24 cards and their 120 offers is the list page's largest part: through the
-template (a loop over model instances and their offers) it cost 1.6 ms of a 3.6 ms render,
-and building the instances 0.7 ms more (10,000 organisations, make bench, with the cache
-cold). Here: two queries of plain values (the organisations of the page by id, their
-offers), and each card written once with html.escape, which is what Django's escape()
-calls. The markup is the one the template had; the page's other parts stay in
-templates/vitrine/list.html.
+template (a loop over model instances and their offers) it was the costliest part of the
+render, and building the model instances cost more again (docs/performance.md). Here: two queries
+of plain values (the organisations of the page by id, their offers), and each card written
+once with html.escape, which is what Django's escape() calls. The markup is the one the
+template had; the page's other parts stay in templates/vitrine/list.html.
 """
 
 from dataclasses import dataclass
 from html import escape
+from typing import NamedTuple
 
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -24,10 +24,10 @@ from vitrine.paths import path_maker
 SUMMARY_CHARS = 320  # a summary is all a card shows: no need to fetch 5,000 characters each
 SUMMARY_WORDS = 28
 
-# The two queries of a page of cards, written out: built by the ORM, they cost 1.5 ms of CPU
-# a page (0.9 ms and 0.7 ms), and 0.2 ms written out. Plain SQL that SQLite and PostgreSQL
-# both read; the tables are the models'. Listed organisations only, even between the page's
-# ids and these rows.
+# The two queries of a page of cards, written out: building them through the ORM cost several
+# times more CPU than the database took to answer them (docs/performance.md). Plain SQL that
+# SQLite and PostgreSQL both read; the tables are the models'. Listed organisations only,
+# even between the page's ids and these rows. Their columns are those of CardRow and OfferRow.
 ORGANISATIONS_SQL = """
     SELECT o.id, o.slug, o.legal_name, o.usual_name, o.logo, c.name, c.departement_id,
            s.name, s.name_en, f.name, f.name_en, SUBSTR(o.description, 1, {summary})
@@ -43,6 +43,34 @@ OFFERS_SQL = """
     WHERE o.organisation_id IN ({ids})
     ORDER BY o.name, o.id
 """
+
+
+class CardRow(NamedTuple):
+    """An organisation as its card shows it: a row of ORGANISATIONS_SQL."""
+
+    pk: int
+    slug: str
+    legal_name: str
+    usual_name: str
+    logo: str
+    commune: str
+    departement: str
+    sector: str
+    sector_en: str
+    legal_form: str
+    legal_form_en: str
+    summary: str  # the first SUMMARY_CHARS characters of the description
+
+
+class OfferRow(NamedTuple):
+    """An offer as a card lists it: a row of OFFERS_SQL."""
+
+    organisation_id: int
+    pk: int
+    name: str
+    photo: str
+    category: str
+    category_en: str
 
 
 def _fetch(sql: str, ids: list[int], *params: object) -> list[tuple]:
@@ -71,42 +99,29 @@ def cards(ids: list[int]) -> list[Card]:
     english = get_language() == "en"
     organisation_path = path_maker("vitrine:organisation", str)
     rows = _fetch(ORGANISATIONS_SQL, ids, Organisation.Status.LISTED.value) if ids else []
-    by_id = {row[0]: row for row in rows}
+    by_id = {row.pk: row for row in map(CardRow._make, rows)}
     offers = _offers(by_id, english)
     title = escape(_("Produits et services :"))
     result = []
     for pk in ids:
         if pk not in by_id:  # delisted between the two queries
             continue
-        (
-            _pk,
-            slug,
-            legal_name,
-            usual_name,
-            logo,
-            commune,
-            departement,
-            sector,
-            sector_en,
-            legal_form,
-            legal_form_en,
-            summary,
-        ) = by_id[pk]
-        name = usual_name or legal_name
-        url = organisation_path(slug)
+        row = by_id[pk]
+        name = row.usual_name or row.legal_name
+        url = organisation_path(row.slug)
         items, photo = offers.get(pk, ("", ""))
         meta = " · ".join(
             [
-                sector_en if english and sector_en else sector,
-                legal_form_en if english and legal_form_en else legal_form,
-                f"{commune} ({departement})",
+                row.sector_en if english and row.sector_en else row.sector,
+                row.legal_form_en if english and row.legal_form_en else row.legal_form,
+                f"{row.commune} ({row.departement})",
             ]
         )
         parts = [
             '<li class="org-card"><div class="org-card-body">',
             f'<h3><a href="{escape(url)}">{escape(name)}</a></h3>',
             f'<p class="org-meta">{escape(meta)}</p>',
-            f"<p>{escape(_words(summary))}</p>",
+            f"<p>{escape(_words(row.summary))}</p>",
         ]
         if items:
             parts += [
@@ -119,8 +134,8 @@ def cards(ids: list[int]) -> list[Card]:
             parts.append(
                 f'<img class="org-card-image" src="{image}" alt="" loading="lazy" width="320" height="200">'
             )
-        elif logo:
-            image = escape(default_storage.url(logo))
+        elif row.logo:
+            image = escape(default_storage.url(row.logo))
             parts.append(f'<img class="org-card-image org-card-logo" src="{image}" alt="" loading="lazy">')
         parts.append("</li>")
         html = mark_safe("".join(parts))  # noqa: S308 - every value goes through html.escape above
@@ -130,25 +145,27 @@ def cards(ids: list[int]) -> list[Card]:
 
 def _words(text: str) -> str:
     """The first SUMMARY_WORDS words of `text` and " …" if it has more: what the template
-    filter truncatewords gives (Truncator.words, whose lazy object cost 10 µs a card)."""
+    filter truncatewords gives, without the lazy object of Truncator.words that it builds
+    for every card."""
     words = text.split()
     if len(words) > SUMMARY_WORDS:
         return " ".join(words[:SUMMARY_WORDS]) + " …"
     return " ".join(words)
 
 
-def _offers(organisations: dict[int, tuple], english: bool) -> dict[int, tuple[str, str]]:
+def _offers(organisations: dict[int, CardRow], english: bool) -> dict[int, tuple[str, str]]:
     """For each organisation: the list items of its offers, and the first photo among them."""
     offer_path = path_maker("vitrine:offer", str, int)
     items: dict[int, list[str]] = {}
     photos: dict[int, str] = {}
     rows = _fetch(OFFERS_SQL, list(organisations)) if organisations else []
-    for organisation_id, pk, name, photo, category, category_en in rows:
-        url = offer_path(organisations[organisation_id][1], pk)
-        label = category_en if english and category_en else category
-        items.setdefault(organisation_id, []).append(
-            f'<li><a href="{escape(url)}">{escape(name)}</a> <span class="hint">({escape(label)})</span></li>'
+    for offer in map(OfferRow._make, rows):
+        url = offer_path(organisations[offer.organisation_id].slug, offer.pk)
+        label = offer.category_en if english and offer.category_en else offer.category
+        items.setdefault(offer.organisation_id, []).append(
+            f'<li><a href="{escape(url)}">{escape(offer.name)}</a> '
+            f'<span class="hint">({escape(label)})</span></li>'
         )
-        if photo:
-            photos.setdefault(organisation_id, photo)
+        if offer.photo:
+            photos.setdefault(offer.organisation_id, offer.photo)
     return {pk: ("".join(lines), photos.get(pk, "")) for pk, lines in items.items()}

@@ -1,5 +1,5 @@
 """Addresses of many rows at the cost of one reverse(): reverse() costs more than the rest
-of a row (50 µs; 150 of them were a third of the list page's template)."""
+of a row, and the list page has 150 addresses (docs/performance.md)."""
 
 from collections.abc import Callable
 

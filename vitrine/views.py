@@ -33,11 +33,10 @@ from solidaire.models import Organisation
 from vitrine import exports, jsonld
 from vitrine.cache import cached_for_visitors, remember
 from vitrine.cards import cards
+from vitrine.facets import FilterPanel, filter_panel
 from vitrine.feeds import NewlyListedFeed
 from vitrine.filters import (
-    FilterPanel,
     OrganisationFilter,
-    filter_panel,
     listed_organisations,
     organisation_filter,
     select_organisations,
@@ -51,8 +50,8 @@ public = cache_control(no_cache=True)
 class NarrowPaginator(Paginator):
     """Sorts and skips the ids alone, then `rows(ids)` gives the objects of the page, in
     that order. Sorting every wide row (summary, joined names) to skip 4,800 of them
-    spilled to disk on page 200 (60 ms at 10,000 organisations); the ids sort in memory,
-    or come in order from the index. Fetching the rows by id, rather than with the
+    spilled to disk on page 200 (docs/performance.md); the ids sort in memory, or come in
+    order from the index. Fetching the rows by id, rather than with the
     selection's filters and ordering again around the ids, saves planning that query."""
 
     def __init__(self, object_list: QuerySet, per_page: int, rows: Callable[[list[int]], list]) -> None:
@@ -77,7 +76,8 @@ def _map_settings() -> dict[str, str]:
 class ShownPanel:
     """What the list and the map show of the filter panel of their selection (FilterPanel):
     the number selected, the criteria in use, and the form, rendered. Kept in the cache
-    rather than the panel, whose 300 options took 1.3 ms to unpickle."""
+    rather than the panel: its 300 option objects cost more to unpickle than the one string
+    of the rendered form."""
 
     count: int
     search: str

@@ -17,7 +17,7 @@ from assemblee.forms import EvidenceForm
 from assemblee.models import AgendaItem, Application
 from referentiel import services as referentiel_services
 from referentiel.models import Assessment, Criterion, Evidence
-from referentiel.reports import scores_context
+from referentiel.pdf import scores_context
 from solidaire.forms import OfferForm, OrganisationForm
 from solidaire.lib.access import get_organisation_for_user
 from solidaire.lib.pdf import pdf_response

@@ -14,12 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assemblee import documents, services
+from assemblee import services
 from assemblee.access import assembly_member_required
-from assemblee.forms_assembly import BallotForm, ConflictForm
+from assemblee.forms import BallotForm, ConflictForm
 from assemblee.models import AgendaItem, Application, Ballot, Recusal, Session
+from assemblee.pdf import minutes_context
 from referentiel.models import PeerReview, ProgressPlan, ReviewComment
-from referentiel.reports import scores_context
+from referentiel.pdf import scores_context
 from referentiel.services import answers_of
 from solidaire.lib.access import staff_required
 from solidaire.lib.pdf import pdf_response
@@ -197,7 +198,7 @@ def assembly_results(request: HttpRequest, pk: int) -> HttpResponse:
     session = _readable_session(request, pk)
     if session.status != Session.Status.CLOSED:
         return render(request, "assemblee/assembly/results_pending.html", {"session": session})
-    context = documents.minutes_context(session)
+    context = minutes_context(session)
     context["is_seated"] = session.seats.filter(user=request.user).exists()
     return render(request, "assemblee/assembly/results.html", context)
 

@@ -25,7 +25,7 @@ from assemblee.forms import (
 )
 from assemblee.models import AgendaItem, Application, Choice, College, Mandate, Session
 from assemblee.tally import OPTIONS
-from referentiel.reports import scores_context
+from referentiel.pdf import scores_context
 from solidaire.lib.access import staff_required
 from solidaire.models import AuditEntry
 

@@ -112,9 +112,9 @@ class Organisation(models.Model):
                 name="organisation_listed_facets",
             ),
             # A sector's organisations in name order, with their commune: a selection by
-            # filière and territory reads its page from the index alone (2.1 ms to 0.7 ms
-            # for a département and a sector at 10,000 organisations). The commune is a
-            # key column rather than INCLUDEd, which SQLite lacks.
+            # filière and territory reads its page from the index alone, without visiting
+            # the table (docs/performance.md). The commune is a key column rather than
+            # INCLUDEd, which SQLite lacks.
             models.Index(
                 fields=["sector", "sort_name", "id", "commune"],
                 condition=models.Q(status="listed"),

@@ -123,9 +123,9 @@ def record_domains_met(organisation_id: int, codes: Iterable[str]) -> None:
 class ListedCount(models.Model):
     """How many listed organisations a commune, a département and the whole territory have,
     per sector (`sector` 0: all sectors): the counts of the showcase filters, read rather
-    than counted. Counting the 10,000 listed organisations of the benchmark three times a
-    page, per sector, per département and per commune, cost 6 ms of PostgreSQL; these rows
-    answer in a few.
+    than counted. Counting the listed organisations three times a page, per sector, per
+    département and per commune, costs in proportion to their number; these rows answer in a
+    few, whatever it is (docs/performance.md).
 
     Written only by PostgreSQL triggers (migration 0009), in the transaction of the change,
     on every insert and delete of an organisation and every change of its status, commune

@@ -11,7 +11,7 @@ from django.utils import timezone
 from icalendar import Calendar
 from pypdf import PdfReader
 
-from assemblee import documents, services, tasks
+from assemblee import pdf, services, tasks
 from assemblee.models import AgendaItem, Session, SessionReminder
 from solidaire import tasks as solidaire_tasks
 from solidaire.lib import reminders
@@ -111,7 +111,7 @@ def test_the_minutes_hold_the_session_the_attendance_and_the_decisions(
         services.cast_ballot(item, member, "admit")
     session = close(item.session, django_capture_on_commit_callbacks)
     item.refresh_from_db()
-    text = pdf_text(documents.minutes_pdf(session))
+    text = pdf_text(pdf.minutes_pdf(session))
     assert "Séance du 12 mars" in text and "Atelier du Réemploi" in text
     assert "Consommateurs et usagers 20 % 1 1" in text and "Votants : 3 sur 5" in text
     assert item.reference in text
@@ -135,7 +135,7 @@ def test_the_certificate_names_the_organisation_its_reference_and_listing_end(
     item.refresh_from_db()
     organisation = item.application.organisation
     organisation.refresh_from_db()
-    text = pdf_text(documents.certificate_pdf(item))
+    text = pdf_text(pdf.certificate_pdf(item))
     assert "Attestation de référencement" in text and organisation.legal_name in text
     assert item.reference in text and organisation.siret in text
     assert f"{organisation.listed_until:%Y}" in text and "Séance du 12 mars" in text

@@ -149,9 +149,9 @@ def test_the_csv_is_a_stream_whose_queries_do_not_grow_with_the_rows(
 
 
 def test_the_list_is_paginated_and_the_pages_keep_the_filters(staff, grant, monkeypatch) -> None:
-    from subventions import views
+    from subventions.views import dashboard
 
-    monkeypatch.setattr(views, "DASHBOARD_PAGE", 2)
+    monkeypatch.setattr(dashboard, "DASHBOARD_PAGE", 2)
     response = staff.get(reverse("staff_grants_dashboard"), {"etat": "due"})
     assert 'href="?etat=due&amp;page=2"' in response.text
     assert "Page 1 sur 3" in text(response)

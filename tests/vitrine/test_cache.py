@@ -247,6 +247,21 @@ def test_a_bulk_delete_moves_the_generation_on_once_not_once_per_row(
     assert callbacks.count(showcase_cache._bump_after_commit) == 1
 
 
+def test_the_callbacks_waiting_for_the_commit_are_found_in_django_private_list(db) -> None:
+    """on_commit_pending reads Django's private `connection.run_on_commit`: this fails if a
+    new Django changes its structure."""
+
+    def callback() -> None:
+        pass
+
+    with transaction.atomic():
+        assert not showcase_cache.on_commit_pending(callback)
+        transaction.on_commit(callback)
+        assert showcase_cache.on_commit_pending(callback)
+        with transaction.atomic():  # a savepoint registers its own
+            assert not showcase_cache.on_commit_pending(callback)
+
+
 def test_signed_in_users_are_never_served_from_the_cache_nor_stored_in_it(client, alice, showcase) -> None:
     assert "Se déconnecter" not in client.get(LIST).text  # an anonymous visit, now cached
     member = Client()

@@ -15,7 +15,7 @@ from solidaire.territories import load_territories
 from tests.factory import make_user, valid_siret
 from tests.solidaire.test_territories import COMMUNES, write_fixture
 from tests.vitrine.conftest import make_listed
-from vitrine import filters
+from vitrine import facets, filters
 
 pytestmark = pytest.mark.postgres
 
@@ -128,11 +128,11 @@ def test_a_truncate_empties_the_counts(showcase) -> None:
 )
 def test_the_filter_form_is_the_same_read_or_counted(showcase, hidden, monkeypatch, query: str) -> None:
     filterset = filters.organisation_filter(QueryDict(query))
-    assert filters._readable(filterset)
-    read = filters.filter_panel(filterset)
+    assert facets._readable(filterset)
+    read = facets.filter_panel(filterset)
 
-    monkeypatch.setattr(filters, "_readable", lambda filterset: False)
-    counted = filters.filter_panel(filterset)
+    monkeypatch.setattr(facets, "_readable", lambda filterset: False)
+    counted = facets.filter_panel(filterset)
 
     assert read == counted
     assert read.count == filterset.qs.count()
@@ -140,7 +140,7 @@ def test_the_filter_form_is_the_same_read_or_counted(showcase, hidden, monkeypat
 
 def test_a_search_or_another_filter_is_counted(showcase) -> None:
     for query in ["q=vélo", "forme=association", "categorie=transport", "domaine=gouvernance"]:
-        assert not filters._readable(filters.organisation_filter(QueryDict(f"{query}&region=53")))
+        assert not facets._readable(filters.organisation_filter(QueryDict(f"{query}&region=53")))
 
 
 def _save(organisation: Organisation, **changes) -> None:
