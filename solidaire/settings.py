@@ -251,7 +251,9 @@ STORAGES["staticfiles"] = {
 }
 SERVE_MEDIA = envbool("SERVE_MEDIA", "true") and STORAGE_BACKEND == "local"
 MAX_IMAGE_UPLOAD_BYTES = envint("MAX_IMAGE_UPLOAD_BYTES", str(5 * 1024 * 1024))
-MAX_IMAGE_PIXELS = envint("MAX_IMAGE_PIXELS", str(40_000_000))
+# A logo or an offer photo needs a few megapixels (a phone takes 12); decoded, each pixel
+# takes 3 or 4 bytes. Checked from the image's header before it is decoded.
+MAX_IMAGE_PIXELS = envint("MAX_IMAGE_PIXELS", str(16_000_000))
 IMAGE_MAX_SIDE = 1600
 MAX_DOCUMENT_UPLOAD_BYTES = envint("MAX_DOCUMENT_UPLOAD_BYTES", str(10 * 1024 * 1024))
 # Requests larger than this are refused before the view reads them.
