@@ -2,7 +2,6 @@
 stakes); an organisation's members report their indicators; everyone downloads the SCDL
 file of the grants. Every workflow goes through subventions.services."""
 
-import csv
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from solidaire.lib.access import get_organisation_for_user, staff_required
+from solidaire.lib.csv_export import CsvWriter
 from solidaire.lib.pdf import pdf_response
 from solidaire.models import AuditEntry, Organisation, User
 from subventions import scdl, services
@@ -493,19 +493,12 @@ def staff_grants_dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "subventions/staff/dashboard.html", context)
 
 
-class _Echo:
-    """A file-like object whose write returns what it was given, so csv.writer makes lines."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _number(value: Decimal | None) -> str:
     return "" if value is None else format(value, "f")
 
 
 def _dashboard_lines(reports: QuerySet[Report], header: list[str], labels: dict[str, str]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = CsvWriter()
     yield writer.writerow(header)
     for report in reports.iterator(chunk_size=500):
         grant_indicator = report.grant_indicator
