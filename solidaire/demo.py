@@ -378,15 +378,16 @@ def demo_user(email: str, full_name: str, **extra) -> tuple[User, bool]:
 
 
 def _accounts(out: TextIO) -> User:
-    demo_user("admin@solidaire.example", "Administration", is_staff=True, is_superuser=True)
+    admin, _created = demo_user("admin@solidaire.example", "Administration", is_staff=True, is_superuser=True)
     nadia, _created = demo_user("nadia@region.example", "Nadia Benali")
     nadia.groups.add(Group.objects.get(name=STAFF_GROUP))
-    if not Authenticator.objects.filter(user=nadia, type=Authenticator.Type.TOTP).exists():
-        TOTP.activate(nadia, DEMO_TOTP_SECRET)
+    # The admin, like the Region's staff, signs in with a second factor.
+    for user in (admin, nadia):
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, DEMO_TOTP_SECRET)
     out.write(
         f"  comptes : mot de passe « {DEMO_PASSWORD} » ; agent régional nadia@region.example "
-        f"(double authentification, secret TOTP {DEMO_TOTP_SECRET}) ;"
-        " admin@solidaire.example (admin Django)\n"
+        f"et admin Django admin@solidaire.example (double authentification, secret TOTP {DEMO_TOTP_SECRET})\n"
     )
     return nadia
 

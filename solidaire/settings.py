@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "assemblee",
     "vitrine",
     "subventions",
-    "django.contrib.admin",
+    "solidaire.apps.AdminConfig",  # django.contrib.admin behind allauth's login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -42,6 +42,22 @@ def make_user(email: str | None = None, *, staff: bool = False, totp: bool | Non
     return user
 
 
+def totp_code() -> str:
+    """The current code of TOTP_SECRET, as an authenticator app shows it."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    counters = list(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(TOTP_SECRET, counters[len(counters) // 2]))
+
+
+def sign_in_with_totp(client, user: User) -> None:
+    """Through allauth's login: the password, then the code of the second factor."""
+    from django.urls import reverse
+
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    client.post(reverse("mfa_authenticate"), {"code": totp_code()})
+
+
 def make_commune(insee: str = "35238", name: str = "Rennes", postcode: str = "35000", **extra) -> Commune:
     region, _ = Region.objects.get_or_create(code="53", defaults={"name": "Bretagne"})
     dep_code = insee[:2]
