@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from solidaire import services
-from solidaire.lib.siret import complete_siret
+from solidaire.lib.siret import make_siret
 from solidaire.models import (
     STAFF_GROUP,
     Commune,
@@ -440,9 +440,10 @@ def _organisations(out: TextIO, staff: User) -> None:
     created = 0
     specs = _organisation_specs()
     for spec in specs:
-        siret = complete_siret(f"{880100000 + spec['n'] * 1117:09d}0001")
-        if Organisation.objects.filter(siret=siret).exists():
+        # By name: the demo of a database made before SIRENs were checked had other numbers.
+        if Organisation.objects.filter(legal_name=spec["name"]).exists():
             continue
+        siret = make_siret(88_010_000 + spec["n"] * 1117)
         first, last = spec["person"]
         slug = slugify(spec["name"])
         admin, _new = demo_user(f"contact@{slug}.example", f"{first} {last}")

@@ -13,6 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+from stdnum.fr import siret as stdnum_siret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -336,6 +337,8 @@ LISTING_VALIDITY_YEARS = 3
 # The Region as it appears in the SCDL open-data file of its grants (subventions.scdl).
 SCDL_ATTRIBUTING_NAME = os.getenv("SCDL_ATTRIBUTING_NAME", "Région Bretagne")
 SCDL_ATTRIBUTING_SIRET = os.getenv("SCDL_ATTRIBUTING_SIRET", "23350001600040")
+if not stdnum_siret.is_valid(SCDL_ATTRIBUTING_SIRET):
+    raise ImproperlyConfigured("SCDL_ATTRIBUTING_SIRET is not a valid SIRET number.")
 
 # Security. The production values apply whenever DEBUG is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True

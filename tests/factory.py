@@ -6,7 +6,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
 
-from solidaire.lib.siret import complete_siret
+from solidaire.lib.siret import make_siret
 from solidaire.models import (
     STAFF_GROUP,
     Commune,
@@ -27,8 +27,8 @@ _counter = itertools.count(1)
 
 
 def valid_siret(seed: int | None = None) -> str:
-    """A SIRET whose Luhn key is valid, different for every call."""
-    return complete_siret(f"{(seed if seed is not None else next(_counter)) + 80000000:013d}")
+    """A valid SIRET (keys of the SIREN and of the whole), different for every call."""
+    return make_siret(10_000_000 + (seed if seed is not None else next(_counter)))
 
 
 def make_user(email: str | None = None, *, staff: bool = False, totp: bool | None = None, **extra) -> User:
