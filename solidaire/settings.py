@@ -6,6 +6,7 @@ documented in the README.
 """
 
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,6 +28,17 @@ def envbool(name: str, default: str) -> bool:
 
 def envint(name: str, default: str) -> int:
     return int(os.getenv(name, default))
+
+
+def envshare(name: str, default: str) -> Decimal:
+    """A share between 0 and 1, e.g. 0.5 for half."""
+    try:
+        value = Decimal(os.getenv(name, default))
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a number between 0 and 1") from None
+    if not 0 <= value <= 1:
+        raise ImproperlyConfigured(f"{name} must be a number between 0 and 1")
+    return value
 
 
 def envlist(name: str, default: str) -> list[str]:
@@ -333,6 +345,10 @@ INVITATION_VALIDITY_DAYS = envint("INVITATION_VALIDITY_DAYS", "14")
 # Evidence of refused or withdrawn applications is deleted after this many days (RGPD).
 EVIDENCE_RETENTION_DAYS = envint("EVIDENCE_RETENTION_DAYS", "365")
 LISTING_VALIDITY_YEARS = 3
+# The lowest quorum thresholds of a session of the assembly (DESIGN §5): the share of the
+# members called to vote who must vote, and of all its colleges that must be represented.
+ASSEMBLY_MIN_QUORUM_MEMBERS = envshare("ASSEMBLY_MIN_QUORUM_MEMBERS", "0.5")
+ASSEMBLY_MIN_QUORUM_COLLEGES = envshare("ASSEMBLY_MIN_QUORUM_COLLEGES", "0.5")
 
 # The Region as it appears in the SCDL open-data file of its grants (subventions.scdl).
 SCDL_ATTRIBUTING_NAME = os.getenv("SCDL_ATTRIBUTING_NAME", "Région Bretagne")
