@@ -4,7 +4,8 @@ sessions) and of the assembly members (the ballot and the declaration of a confl
 from decimal import Decimal
 
 from django import forms
-from django.utils import timezone
+from django.conf import settings
+from django.utils import formats, timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -207,6 +208,12 @@ class SessionForm(ModelForm):
             "closes_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         }
 
+    def clean_quorum_members(self) -> Decimal:
+        return _at_least(self.cleaned_data["quorum_members"], settings.ASSEMBLY_MIN_QUORUM_MEMBERS)
+
+    def clean_quorum_colleges(self) -> Decimal:
+        return _at_least(self.cleaned_data["quorum_colleges"], settings.ASSEMBLY_MIN_QUORUM_COLLEGES)
+
     def clean(self) -> dict:
         cleaned = super().clean()
         opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
@@ -217,6 +224,16 @@ class SessionForm(ModelForm):
         if not (cleaned.get("place") or cleaned.get("online_url")) and not self.has_error("online_url"):
             self.add_error("place", _("Indiquez un lieu, ou le lien de la réunion en ligne."))
         return cleaned
+
+
+def _at_least(value: Decimal, minimum: Decimal) -> Decimal:
+    if value < minimum:
+        raise forms.ValidationError(
+            _("Le quorum ne peut pas être inférieur à %(minimum)s, le minimum fixé pour l'assemblée.")
+            % {"minimum": formats.localize(minimum.normalize())},
+            code="below_minimum",
+        )
+    return value
 
 
 # --- Assembly members: the ballot and conflicts of interest ---------------------------------

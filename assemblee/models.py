@@ -194,6 +194,16 @@ class Session(models.Model):
         now = timezone.now()
         return self.status == self.Status.PUBLISHED and self.opens_at <= now < self.closes_at
 
+    # The thresholds the tally applies: never below the settings' minimum, even for a session
+    # saved before it was raised.
+    @property
+    def applied_quorum_members(self) -> Decimal:
+        return max(self.quorum_members, settings.ASSEMBLY_MIN_QUORUM_MEMBERS)
+
+    @property
+    def applied_quorum_colleges(self) -> Decimal:
+        return max(self.quorum_colleges, settings.ASSEMBLY_MIN_QUORUM_COLLEGES)
+
 
 class Seat(models.Model):
     """A member convened to a session, in the college of their mandate at publication."""

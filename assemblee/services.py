@@ -22,6 +22,7 @@ from assemblee.models import (
     Choice,
     College,
     Mandate,
+    MandateQuerySet,
     Recusal,
     Seat,
     Session,
@@ -288,6 +289,7 @@ def publish_session(session: Session, by: User) -> Session:
         # which is today when it is published after its opening time.
         first_day = timezone.localdate(max(session.opens_at, timezone.now()))
         mandates = Mandate.objects.current(first_day).select_related("user")
+        _require_enough_seated_colleges(session, mandates)
         Seat.objects.bulk_create(
             Seat(session=session, user=m.user, college_id=m.college_id) for m in mandates
         )
@@ -303,6 +305,23 @@ def publish_session(session: Session, by: User) -> Session:
         AuditEntry.record(by, "session.publish", session, seats=session.seats.count())
         _after_commit(tasks.send_convocations, session.pk)
     return session
+
+
+def _require_enough_seated_colleges(session: Session, mandates: MandateQuerySet) -> None:
+    """The quorum counts all the colleges: when too many have nobody to seat, no item could
+    be decided (with the default threshold, when more than half of them are vacant)."""
+    colleges = list(College.objects.all())
+    seated = set(mandates.values_list("college_id", flat=True))
+    vacant = [college for college in colleges if college.pk not in seated]
+    if len(colleges) - len(vacant) < session.applied_quorum_colleges * len(colleges):
+        raise ValidationError(
+            _(
+                "Le quorum des collèges ne pourrait pas être atteint : %(vacant)s sur %(total)s collèges "
+                "n'ont aucun membre en mandat (%(names)s). Nommez-y des membres avant de publier la séance."
+            )
+            % {"vacant": len(vacant), "total": len(colleges), "names": ", ".join(str(c) for c in vacant)},
+            code="vacant_colleges",
+        )
 
 
 def _recuse_automatically(session: Session, items: list[AgendaItem]) -> None:
@@ -441,7 +460,9 @@ def tally_session(session: Session) -> dict[int, tally_rules.TallyResult]:
             for college in colleges
         ]
         results[item_id] = tally_rules.tally(
-            counts, quorum_members=session.quorum_members, quorum_colleges=session.quorum_colleges
+            counts,
+            quorum_members=session.applied_quorum_members,
+            quorum_colleges=session.applied_quorum_colleges,
         )
     return results
 

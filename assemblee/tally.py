@@ -10,10 +10,12 @@ everyone abstained (or nobody voted) does not weigh, and the others are
 renormalised. An option wins with a score strictly above 50 %.
 
 Quorum: at least `quorum_members` of the eligible members cast a ballot
-(abstaining counts as present), and at least `quorum_colleges` of the colleges
-that have eligible members are represented by at least one ballot. Recused
-members are neither eligible nor present. Without quorum, or when no option
-passes 50 %, there is no decision.
+(abstaining counts as present), and at least `quorum_colleges` of ALL the
+colleges of the assembly are represented by at least one ballot. Recused members
+are neither eligible nor present, so a college without seated members, or whose
+seated members are all recused, counts as not represented: an assembly whose
+colleges are mostly vacant does not decide, however heavily the others vote.
+Without quorum, or when no option passes 50 %, there is no decision.
 """
 
 from collections.abc import Mapping, Sequence
@@ -48,6 +50,7 @@ class TallyResult:
     shares: dict[str, dict[str, Decimal]]  # college -> option -> percent
     eligible: int
     present: int
+    colleges: int  # all the colleges of the assembly: the base of the college quorum
     colleges_with_members: int
     colleges_represented: int
     quorum: bool
@@ -59,6 +62,7 @@ class TallyResult:
             "shares": {c: {k: str(v) for k, v in s.items()} for c, s in self.shares.items()},
             "eligible": self.eligible,
             "present": self.present,
+            "colleges": self.colleges,
             "colleges_with_members": self.colleges_with_members,
             "colleges_represented": self.colleges_represented,
             "quorum": self.quorum,
@@ -94,7 +98,7 @@ def tally(
     quorum = (
         eligible > 0
         and Fraction(present) >= Fraction(quorum_members) * eligible
-        and Fraction(len(represented)) >= Fraction(quorum_colleges) * len(with_members)
+        and Fraction(len(represented)) >= Fraction(quorum_colleges) * len(colleges)
     )
 
     weighing = [c for c in colleges if c.expressed > 0]
@@ -119,6 +123,7 @@ def tally(
         shares=shares,
         eligible=eligible,
         present=present,
+        colleges=len(colleges),
         colleges_with_members=len(with_members),
         colleges_represented=len(represented),
         quorum=quorum,

@@ -36,7 +36,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from solidaire.lib.siret import complete_siret  # noqa: E402
+from solidaire.lib.siret import make_siret  # noqa: E402
 from solidaire.models import (  # noqa: E402
     STAFF_GROUP,
     Commune,
@@ -264,7 +264,7 @@ def make_organisations() -> list[Organisation]:
             Organisation(
                 legal_name=f"Organisation {n}",
                 slug=f"organisation-{n}",
-                siret=complete_siret(f"{880_000_000 + n:09d}0001"),
+                siret=make_siret(88_000_000 + n),
                 legal_form=legal_form,
                 sector=sector,
                 address="1 rue de la Paix",

@@ -240,7 +240,7 @@ def load_data() -> dict[str, int]:
     from django.utils.text import slugify
 
     from referentiel.models import Domain
-    from solidaire.lib.siret import complete_siret
+    from solidaire.lib.siret import make_siret
     from solidaire.models import (
         Commune,
         DomainMet,
@@ -313,7 +313,7 @@ def load_data() -> dict[str, int]:
                         name,
                         "",
                         slug,
-                        complete_siret(f"{700000000 + n:09d}0001"),
+                        make_siret(70_000_000 + n),
                         rng.choice(legal_forms),
                         sectors[sector],
                         f"{rng.randrange(1, 120)} {rng.choice(STREETS)}",

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,3 +17,10 @@ class SolidaireConfig(AppConfig):
         # turn the warning into a refusal in solidaire.lib.images.
         Image.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS
         signals.connect()
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """Django's admin, whose site signs in through allauth (solidaire.admin_site)."""
+
+    default = False
+    default_site = "solidaire.admin_site.AdminSite"

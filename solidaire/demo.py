@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from solidaire import services
-from solidaire.lib.siret import complete_siret
+from solidaire.lib.siret import make_siret
 from solidaire.models import (
     STAFF_GROUP,
     Commune,
@@ -378,15 +378,16 @@ def demo_user(email: str, full_name: str, **extra) -> tuple[User, bool]:
 
 
 def _accounts(out: TextIO) -> User:
-    demo_user("admin@solidaire.example", "Administration", is_staff=True, is_superuser=True)
+    admin, _created = demo_user("admin@solidaire.example", "Administration", is_staff=True, is_superuser=True)
     nadia, _created = demo_user("nadia@region.example", "Nadia Benali")
     nadia.groups.add(Group.objects.get(name=STAFF_GROUP))
-    if not Authenticator.objects.filter(user=nadia, type=Authenticator.Type.TOTP).exists():
-        TOTP.activate(nadia, DEMO_TOTP_SECRET)
+    # The admin, like the Region's staff, signs in with a second factor.
+    for user in (admin, nadia):
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, DEMO_TOTP_SECRET)
     out.write(
         f"  comptes : mot de passe « {DEMO_PASSWORD} » ; agent régional nadia@region.example "
-        f"(double authentification, secret TOTP {DEMO_TOTP_SECRET}) ;"
-        " admin@solidaire.example (admin Django)\n"
+        f"et admin Django admin@solidaire.example (double authentification, secret TOTP {DEMO_TOTP_SECRET})\n"
     )
     return nadia
 
@@ -439,9 +440,10 @@ def _organisations(out: TextIO, staff: User) -> None:
     created = 0
     specs = _organisation_specs()
     for spec in specs:
-        siret = complete_siret(f"{880100000 + spec['n'] * 1117:09d}0001")
-        if Organisation.objects.filter(siret=siret).exists():
+        # By name: the demo of a database made before SIRENs were checked had other numbers.
+        if Organisation.objects.filter(legal_name=spec["name"]).exists():
             continue
+        siret = make_siret(88_010_000 + spec["n"] * 1117)
         first, last = spec["person"]
         slug = slugify(spec["name"])
         admin, _new = demo_user(f"contact@{slug}.example", f"{first} {last}")

@@ -6,6 +6,7 @@ documented in the README.
 """
 
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,6 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+from stdnum.fr import siret as stdnum_siret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,6 +28,17 @@ def envbool(name: str, default: str) -> bool:
 
 def envint(name: str, default: str) -> int:
     return int(os.getenv(name, default))
+
+
+def envshare(name: str, default: str) -> Decimal:
+    """A share between 0 and 1, e.g. 0.5 for half."""
+    try:
+        value = Decimal(os.getenv(name, default))
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a number between 0 and 1") from None
+    if not 0 <= value <= 1:
+        raise ImproperlyConfigured(f"{name} must be a number between 0 and 1")
+    return value
 
 
 def envlist(name: str, default: str) -> list[str]:
@@ -50,7 +63,7 @@ INSTALLED_APPS = [
     "assemblee",
     "vitrine",
     "subventions",
-    "django.contrib.admin",
+    "solidaire.apps.AdminConfig",  # django.contrib.admin behind allauth's login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -193,6 +206,16 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
+# The client's address behind a reverse proxy (solidaire.lib.client_ip): the header the
+# proxy sets, or the number of proxies of ours that append to X-Forwarded-For. Neither by
+# default: REMOTE_ADDR, and a forwarded header sent by anyone changes nothing.
+TRUSTED_CLIENT_IP_HEADER = os.getenv("TRUSTED_CLIENT_IP_HEADER", "").strip() or None
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+# allauth reads its own names for them; its adapter asks solidaire.lib.client_ip anyway.
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = TRUSTED_CLIENT_IP_HEADER
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Solidaire"
 
@@ -252,7 +275,9 @@ STORAGES["staticfiles"] = {
 }
 SERVE_MEDIA = envbool("SERVE_MEDIA", "true") and STORAGE_BACKEND == "local"
 MAX_IMAGE_UPLOAD_BYTES = envint("MAX_IMAGE_UPLOAD_BYTES", str(5 * 1024 * 1024))
-MAX_IMAGE_PIXELS = envint("MAX_IMAGE_PIXELS", str(40_000_000))
+# A logo or an offer photo needs a few megapixels (a phone takes 12); decoded, each pixel
+# takes 3 or 4 bytes. Checked from the image's header before it is decoded.
+MAX_IMAGE_PIXELS = envint("MAX_IMAGE_PIXELS", str(16_000_000))
 IMAGE_MAX_SIDE = 1600
 MAX_DOCUMENT_UPLOAD_BYTES = envint("MAX_DOCUMENT_UPLOAD_BYTES", str(10 * 1024 * 1024))
 # Requests larger than this are refused before the view reads them.
@@ -321,10 +346,16 @@ INVITATION_VALIDITY_DAYS = envint("INVITATION_VALIDITY_DAYS", "14")
 # Evidence of refused or withdrawn applications is deleted after this many days (RGPD).
 EVIDENCE_RETENTION_DAYS = envint("EVIDENCE_RETENTION_DAYS", "365")
 LISTING_VALIDITY_YEARS = 3
+# The lowest quorum thresholds of a session of the assembly (DESIGN §5): the share of the
+# members called to vote who must vote, and of all its colleges that must be represented.
+ASSEMBLY_MIN_QUORUM_MEMBERS = envshare("ASSEMBLY_MIN_QUORUM_MEMBERS", "0.5")
+ASSEMBLY_MIN_QUORUM_COLLEGES = envshare("ASSEMBLY_MIN_QUORUM_COLLEGES", "0.5")
 
 # The Region as it appears in the SCDL open-data file of its grants (subventions.scdl).
 SCDL_ATTRIBUTING_NAME = os.getenv("SCDL_ATTRIBUTING_NAME", "Région Bretagne")
 SCDL_ATTRIBUTING_SIRET = os.getenv("SCDL_ATTRIBUTING_SIRET", "23350001600040")
+if not stdnum_siret.is_valid(SCDL_ATTRIBUTING_SIRET):
+    raise ImproperlyConfigured("SCDL_ATTRIBUTING_SIRET is not a valid SIRET number.")
 
 # Security. The production values apply whenever DEBUG is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True

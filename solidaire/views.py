@@ -218,7 +218,12 @@ def staff_organisations(request: HttpRequest) -> HttpResponse:
     organisations = Organisation.objects.select_related("commune", "legal_form").order_by("legal_name")
     if status in Organisation.Status.values:
         organisations = organisations.filter(status=status)
-    context = {"organisations": organisations, "status": status, "statuses": Organisation.Status.choices}
+    context = {
+        "organisations": organisations,
+        "status": status,
+        "statuses": Organisation.Status.choices,
+        "invalid_sirets": Organisation.objects.with_invalid_siret().order_by("legal_name"),
+    }
     return render(request, "solidaire/staff/organisations.html", context)
 
 

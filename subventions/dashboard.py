@@ -2,7 +2,6 @@
 state per programme and per organisation, the chart of each indicator shown, and the lines
 of its CSV. No request here: the views of subventions.views.dashboard pass the filters."""
 
-import csv
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from solidaire.lib.csv_export import CsvWriter
 from subventions.models import REPORT_RELATED, Grant, Report, ReportState
 from subventions.pdf import indicator_chart
 
@@ -90,19 +90,12 @@ def dashboard_charts(selection: list[Report], shown: list[Report]) -> list[Dashb
     return charts
 
 
-class _Echo:
-    """A file-like object whose write returns what it was given, so csv.writer makes lines."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _number(value: Decimal | None) -> str:
     return "" if value is None else format(value, "f")
 
 
 def dashboard_lines(reports: QuerySet[Report], header: list[str], labels: dict[str, str]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = CsvWriter()
     yield writer.writerow(header)
     for report in reports.iterator(chunk_size=500):
         grant_indicator = report.grant_indicator

@@ -6,13 +6,13 @@ year. Formats of the schema: SIRET of 14 digits, ISO dates, `AAAA-MM-JJ/AAAA-MM-
 period of payments (one date for a single payment), dot decimals, `oui` / `non`. The
 values are French whatever the reader's language: they are the schema's vocabulary."""
 
-import csv
 from collections.abc import Iterator
 from datetime import date
 
 from django.conf import settings
 from django.db.models import Count, Max, Min
 
+from solidaire.lib.csv_export import CsvWriter
 from subventions.models import Grant
 
 COLUMNS = [
@@ -39,13 +39,6 @@ CONDITIONS = {
 }
 # Each grant has one beneficiary, who receives all of it.
 FULL_SHARE = "1.00"
-
-
-class _Line:
-    """A file-like object whose write returns what it was given, so csv.writer makes lines."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 def grants_of_year(year: int):
@@ -92,7 +85,7 @@ def row(grant: Grant) -> list[str]:
 
 def scdl_lines(year: int) -> Iterator[str]:
     """The CSV file, line by line (header first), for a streaming response or a file."""
-    writer = csv.writer(_Line())
+    writer = CsvWriter()
     yield writer.writerow(COLUMNS)
     for grant in grants_of_year(year).iterator(chunk_size=500):
         yield writer.writerow(row(grant))

@@ -6,7 +6,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
 
-from solidaire.lib.siret import complete_siret
+from solidaire.lib.siret import make_siret
 from solidaire.models import (
     STAFF_GROUP,
     Commune,
@@ -27,8 +27,8 @@ _counter = itertools.count(1)
 
 
 def valid_siret(seed: int | None = None) -> str:
-    """A SIRET whose Luhn key is valid, different for every call."""
-    return complete_siret(f"{(seed if seed is not None else next(_counter)) + 80000000:013d}")
+    """A valid SIRET (keys of the SIREN and of the whole), different for every call."""
+    return make_siret(10_000_000 + (seed if seed is not None else next(_counter)))
 
 
 def make_user(email: str | None = None, *, staff: bool = False, totp: bool | None = None, **extra) -> User:
@@ -40,6 +40,22 @@ def make_user(email: str | None = None, *, staff: bool = False, totp: bool | Non
     if totp if totp is not None else staff:
         TOTP.activate(user, TOTP_SECRET)
     return user
+
+
+def totp_code() -> str:
+    """The current code of TOTP_SECRET, as an authenticator app shows it."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    counters = list(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(TOTP_SECRET, counters[len(counters) // 2]))
+
+
+def sign_in_with_totp(client, user: User) -> None:
+    """Through allauth's login: the password, then the code of the second factor."""
+    from django.urls import reverse
+
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    client.post(reverse("mfa_authenticate"), {"code": totp_code()})
 
 
 def make_commune(insee: str = "35238", name: str = "Rennes", postcode: str = "35000", **extra) -> Commune:

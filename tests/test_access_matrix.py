@@ -42,7 +42,7 @@ from solidaire.models import Membership, Organisation, User
 from subventions import services as subsidies
 from subventions.models import Report
 from tests.assemblee.factory import make_colleges, make_member, make_session
-from tests.factory import add_member, make_offer, make_organisation, make_user
+from tests.factory import add_member, make_offer, make_organisation, make_user, sign_in_with_totp
 from tests.referentiel.conftest import answer_all
 from tests.referentiel.factory import make_referentiel, pdf_bytes
 from tests.subventions.factory import awarded_grant, draft, make_indicator, make_programme
@@ -890,8 +890,9 @@ def test_admin_refuses_who_is_not_a_django_admin(client, world, name, persona) -
 
 
 def test_admin_opens_to_a_superuser_only(client, world) -> None:
-    assert client.get(reverse("admin:login")).status_code == 200
-    client.force_login(User.objects.create_superuser("root@region.example", "x"))
+    # The admin has no login form of its own: allauth's, with the second factor.
+    assert client.get(reverse("admin:login"))["Location"].startswith(reverse("account_login"))
+    sign_in_with_totp(client, make_user("root@region.example", is_staff=True, is_superuser=True, totp=True))
     assert client.get(reverse("admin:index")).status_code == 200
 
 

@@ -892,9 +892,11 @@ class World:
     def item(self):
         """An item of a published session where Claire sits."""
         from assemblee import services
-        from tests.assemblee.factory import make_session, on_agenda
+        from tests.assemblee.factory import make_member, make_session, on_agenda
 
         _ = self.claire  # built first
+        for college in self.colleges[1:3]:  # the college quorum needs seated members in three of five
+            make_member(college)
         session = make_session(self.nadia)
         on_agenda(self.submitted_application, session, self.nadia)
         session = services.publish_session(session, by=self.nadia)

@@ -114,6 +114,8 @@ def build_world() -> SimpleNamespace:
     w.charlie = charlie = make_user("charlie@example.org", full_name="Charlie Durand")
     w.sam = sam = make_user("sam@example.org", full_name="Sam Girard")
     w.claire = claire = make_member(colleges[0], "claire@example.org", full_name="Claire Dubois")
+    for college in colleges[1:3]:  # the college quorum needs seated members in three of five
+        make_member(college)
     w.rita = rita = make_user("rita@example.org", full_name=TEXTS["reviewer_name"])
     make_organisation("Ressourcerie du Canal", admin=rita, status=Organisation.Status.LISTED)
 

@@ -13,7 +13,6 @@ names, and page addresses without a language prefix. The open-data page document
 field from the lists below (`ORGANISATION_FIELDS`, `OFFER_FIELDS`).
 """
 
-import csv
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from solidaire.lib.csv_export import CsvWriter
 from solidaire.models import Offer, Organisation
 from vitrine.jsonld import absolute
 from vitrine.paths import path_maker
@@ -337,10 +337,10 @@ class Export:
 def _csv(columns: list[str], rows: Iterable[dict]) -> Iterator[bytes]:
     """UTF-8, comma-separated, a header line, CRLF line ends (RFC 4180)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
+    writer = CsvWriter(buffer)
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow(["" if row.get(column) is None else row[column] for column in columns])
         if buffer.tell() >= BUFFER_BYTES:
             yield buffer.getvalue().encode()
             buffer.seek(0)

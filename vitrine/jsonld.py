@@ -44,9 +44,13 @@ def organisation_data(organisation: Organisation, offers: list[Offer], page_url:
         "identifier": {"@type": "PropertyValue", "propertyID": "SIRET", "value": organisation.siret},
         "address": address,
     }
+    # schema.org has `geo` on a Place, not on an Organization: the position is the
+    # organisation's `location`.
+    location: dict[str, Any] = {"@type": "Place", "address": address}
     coordinates = organisation.coordinates
     if coordinates:
-        data["geo"] = {"@type": "GeoCoordinates", "latitude": coordinates[0], "longitude": coordinates[1]}
+        location["geo"] = {"@type": "GeoCoordinates", "latitude": coordinates[0], "longitude": coordinates[1]}
+    data["location"] = location
     if organisation.contact_email:
         data["email"] = organisation.contact_email
     if organisation.contact_phone:

@@ -4,6 +4,10 @@ The content decides, never the file name: an image is opened with Pillow,
 refused if it is not a JPEG, PNG or WebP, too large in bytes or in pixels
 (decompression bombs), then re-encoded so that nothing but pixels is kept
 (no metadata, no trailing payload of a polyglot file).
+
+The number of pixels is read from the header (Pillow's `open` is lazy) and checked
+against `MAX_IMAGE_PIXELS` before anything is decoded: a PNG of a few kilobytes can
+hold forty million pixels, which would take hundreds of megabytes once decoded.
 """
 
 import io
@@ -14,7 +18,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
+from django.template.defaultfilters import filesizeformat, floatformat
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -75,8 +79,11 @@ def _has_transparency(image: Image.Image) -> bool:
 
 def _too_many_pixels() -> forms.ValidationError:
     return forms.ValidationError(
-        _("Cette image est trop grande (plus de %(pixels)s millions de pixels).")
-        % {"pixels": settings.MAX_IMAGE_PIXELS // 1_000_000},
+        _(
+            "Cette image compte trop de pixels : %(pixels)s millions au plus. "
+            "Réduisez ses dimensions avant de l'envoyer."
+        )
+        % {"pixels": floatformat(settings.MAX_IMAGE_PIXELS / 1_000_000, -1)},
         code="too_many_pixels",
     )
 

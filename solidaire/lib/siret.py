@@ -1,42 +1,47 @@
-"""SIRET numbers: 14 digits whose Luhn key is valid."""
+"""SIRET numbers, checked with python-stdnum (`stdnum.fr.siret`): 14 digits, the Luhn key
+of the whole number (for La Poste's establishments, SIREN 356000000, a sum of digits that is
+a multiple of 5 instead), and the Luhn key of the SIREN, its first nine digits
+(`stdnum.fr.siren`).
+
+Until the SIREN key was checked, 14 digits with a valid overall key were accepted: staff
+see the organisations registered then whose number is now refused
+(`Organisation.objects.with_invalid_siret()`), nothing is deleted.
+"""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-
-# La Poste's establishments share the SIREN 356000000 and use a different key:
-# the sum of their digits is a multiple of 5 (INSEE rule), the head office
-# 35600000000048 has a Luhn key.
-LA_POSTE_SIREN = "356000000"
-
-
-def luhn_is_valid(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+from stdnum import luhn
+from stdnum.exceptions import InvalidFormat, InvalidLength
+from stdnum.exceptions import ValidationError as NumberError
+from stdnum.fr import siret
 
 
 def normalise_siret(value: str) -> str:
-    return "".join(value.split())
+    """Without spaces or dots: 732 829 320 00074 and 732.829.320.00074 are 73282932000074."""
+    return siret.compact("".join(value.split()))
 
 
 def validate_siret(value: str) -> None:
-    value = normalise_siret(value)
-    if len(value) != 14 or not value.isascii() or not value.isdigit():
-        raise ValidationError(_("Un numéro SIRET compte exactement 14 chiffres."), code="siret_length")
-    la_poste_key = value.startswith(LA_POSTE_SIREN) and sum(int(c) for c in value) % 5 == 0
-    if not (luhn_is_valid(value) or la_poste_key):
-        raise ValidationError(_("Ce numéro SIRET n'est pas valide (clé de contrôle)."), code="siret_key")
+    try:
+        siret.validate(normalise_siret(value))
+    except (InvalidFormat, InvalidLength):
+        raise ValidationError(
+            _("Un numéro SIRET compte exactement 14 chiffres."), code="siret_length"
+        ) from None
+    except NumberError:
+        raise ValidationError(
+            _("Ce numéro SIRET n'est pas valide (clé de contrôle)."), code="siret_key"
+        ) from None
 
 
-def complete_siret(first_13_digits: str) -> str:
-    """Appends the Luhn key to 13 digits (demo data and tests)."""
-    for last in "0123456789":
-        if luhn_is_valid(first_13_digits + last):
-            return first_13_digits + last
-    raise ValueError(first_13_digits)
+def is_valid_siret(value: str) -> bool:
+    return siret.is_valid(normalise_siret(value))
+
+
+def make_siret(number: int, establishment: int = 1) -> str:
+    """A valid SIRET for demo data, benchmarks and tests: the SIREN is `number` on 8 digits
+    and its key, the establishment number `establishment` on 4 digits and the key of all."""
+    siren = f"{number:08d}"
+    siren += luhn.calc_check_digit(siren)
+    start = f"{siren}{establishment:04d}"
+    return start + luhn.calc_check_digit(start)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from solidaire.lib.siret import validate_siret
+from solidaire.lib.siret import is_valid_siret, validate_siret
 from solidaire.models.reference import LegalForm, OfferCategory, Sector
 from solidaire.models.territories import Commune
 from solidaire.models.users import User
@@ -24,6 +24,14 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
         if not user.is_authenticated:
             return self.none()
         return self.filter(memberships__user=user)
+
+    def with_invalid_siret(self) -> "OrganisationQuerySet":
+        """Those whose SIRET the check refuses: registered before it checked the SIREN's key.
+        The key is computed here, not in SQL: one column of every organisation is read."""
+        invalid = [
+            pk for pk, siret in self.values_list("pk", "siret").iterator() if not is_valid_siret(siret)
+        ]
+        return self.filter(pk__in=invalid)
 
 
 class Organisation(models.Model):

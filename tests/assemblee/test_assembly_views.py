@@ -232,17 +232,25 @@ def test_results_wait_for_the_session_to_close(client, claire, item) -> None:
     assert "Score pondéré" not in response.text
 
 
-def test_results_show_the_decision_and_the_shares_per_college_after_closing(
-    client, claire, remi, eva, item
-) -> None:
+@pytest.fixture
+def results(client, claire, remi, eva, item):
+    """The results as Claire reads them after she, Rémi and Eva voted to admit; Paul, the only
+    member of the unions' college, is recused (he sits on the applicant's board)."""
     for member in (claire, remi, eva):
         services.cast_ballot(item, member, "admit")
     close(item.session)
     client.force_login(claire)
-    response = client.get(reverse("assembly_results", args=[item.session_id]))
-    assert "Décision : admission" in response.text
-    assert "Votants : 3 sur 4 membres appelés à voter" in response.text
-    assert "100,00 %" in response.text
+    return client.get(reverse("assembly_results", args=[item.session_id]))
+
+
+def test_results_show_the_decision_and_the_shares_per_college_after_closing(results) -> None:
+    assert "Décision : admission" in results.text
+    assert "Votants : 3 sur 4 membres appelés à voter" in results.text
+    assert "100,00 %" in results.text
+
+
+def test_results_count_the_represented_colleges_out_of_all_of_them(results) -> None:
+    assert "collèges représentés : 3 sur 5." in results.text  # the recused college is not represented
 
 
 def test_staff_read_the_results_of_any_session(client, nadia, claire, item) -> None:

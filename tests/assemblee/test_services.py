@@ -128,7 +128,8 @@ def test_publishing_convenes_the_members_with_a_current_mandate(session, members
 def test_a_member_whose_mandate_ended_is_not_convened(nadia, application, colleges) -> None:
     former = make_member(colleges[0])
     former.mandates.update(ends_on=timezone.localdate() - timedelta(days=1))
-    make_member(colleges[1])
+    for college in colleges[1:]:
+        make_member(college)
     session = make_session(nadia)
     on_agenda(application, session, nadia)
     services.publish_session(session, by=nadia)
@@ -144,6 +145,38 @@ def test_publishing_is_refused_when_the_weights_do_not_make_100(nadia, applicati
         services.publish_session(session, by=nadia)
 
 
+def test_publishing_is_refused_while_more_than_half_of_the_colleges_are_vacant(
+    nadia, application, colleges
+) -> None:
+    for college in colleges[:2]:
+        make_member(college)
+    session = make_session(nadia)
+    on_agenda(application, session, nadia)
+    with pytest.raises(ValidationError) as error:
+        services.publish_session(session, by=nadia)
+    assert "3 sur 5 collèges n'ont aucun membre en mandat" in error.value.messages[0]
+    assert "(Syndicats de salariés, Acteurs économiques, Région)" in error.value.messages[0]
+    session.refresh_from_db()
+    assert (session.status, session.seats.count()) == (Session.Status.DRAFT, 0)
+
+
+def test_a_session_is_published_with_two_of_five_colleges_vacant(nadia, application, colleges) -> None:
+    for college in colleges[:3]:
+        make_member(college)
+    session = make_session(nadia)
+    on_agenda(application, session, nadia)
+    assert services.publish_session(session, by=nadia).status == Session.Status.PUBLISHED
+
+
+def test_a_threshold_saved_below_the_minimum_is_raised_to_it_by_the_tally(item, members, settings) -> None:
+    Session.objects.filter(pk=item.session_id).update(quorum_members="0.1")
+    services.cast_ballot(item, members[0], "admit")  # 1 of 10 members
+    session = close(item.session)
+    item.refresh_from_db()
+    assert (item.tally["quorum"], item.outcome) == (False, AgendaItem.Outcome.NONE)
+    assert session.applied_quorum_members == settings.ASSEMBLY_MIN_QUORUM_MEMBERS
+
+
 def test_a_member_of_the_applicant_is_recused_automatically(nadia, application, colleges, alice) -> None:
     from assemblee.models import Mandate
 
@@ -151,6 +184,8 @@ def test_a_member_of_the_applicant_is_recused_automatically(nadia, application, 
     Mandate.objects.create(
         user=alice, college=colleges[2], starts_on=today, ends_on=today + timedelta(days=9)
     )
+    for college in colleges[:2]:
+        make_member(college)
     session = make_session(nadia)
     item = on_agenda(application, session, nadia)
     services.publish_session(session, by=nadia)

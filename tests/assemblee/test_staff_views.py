@@ -382,6 +382,15 @@ def test_a_quorum_above_1_is_refused(client, nadia) -> None:
     assert not Session.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["quorum_members", "quorum_colleges"])
+def test_a_quorum_below_the_minimum_of_the_settings_is_refused(client, nadia, settings, field) -> None:
+    settings.ASSEMBLY_MIN_QUORUM_MEMBERS = settings.ASSEMBLY_MIN_QUORUM_COLLEGES = Decimal("0.6")
+    client.force_login(nadia)
+    response = client.post(reverse("staff_session_new"), session_data(**{field: "0,5"}))
+    assert "Le quorum ne peut pas être inférieur à 0,6, le minimum fixé" in response.text
+    assert not Session.objects.exists()
+
+
 @pytest.mark.parametrize(
     "opens_at", ["0001-01-01", "0001-01-01T00:00", "9999-12-31T23:59", "1899-12-31T10:00"]
 )

@@ -67,9 +67,29 @@ def test_without_quorum_there_is_no_decision_even_with_a_majority() -> None:
     assert result.winner is None
 
 
-def test_a_college_without_eligible_members_is_not_counted_for_the_quorum() -> None:
+def test_vacant_colleges_count_against_the_college_quorum() -> None:
+    # Three of five colleges vacant: two ballots in one college of 20 % admitted an organisation.
+    counts = [college("a", 20, 2, admit=2), college("b", 20, 2), *(college(c, 20, 0) for c in "cde")]
+    result = tally(counts)
+    assert (result.colleges_represented, result.colleges, result.quorum) == (1, 5, False)
+    assert result.winner is None
+
+
+def test_a_college_whose_seated_members_are_all_recused_is_not_represented() -> None:
+    # College b's only member is recused on this item: nobody is eligible there.
+    result = tally([college("a", 50, 2, admit=2), college("b", 25, 0), college("c", 25, 0)])
+    assert (result.colleges_with_members, result.colleges_represented, result.colleges) == (1, 1, 3)
+    assert result.quorum is False
+
+
+def test_half_of_all_the_colleges_represented_is_enough() -> None:
     result = tally([college("a", 50, 2, admit=2), college("b", 50, 0)])
-    assert (result.colleges_with_members, result.quorum, result.winner) == (1, True, "admit")
+    assert (result.colleges_represented, result.colleges, result.quorum, result.winner) == (
+        1,
+        2,
+        True,
+        "admit",
+    )
 
 
 def test_impossible_counts_are_refused() -> None:
@@ -151,6 +171,24 @@ def test_abstaining_changes_the_quorum_but_never_the_scores(counts, data) -> Non
     before, after = tally(counts), tally(changed)
     assert after.scores == before.scores
     assert after.present == before.present + 1
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(assemblies())
+def test_a_quorum_needs_half_of_all_the_colleges_represented(counts) -> None:
+    result = tally(counts)
+    represented = sum(1 for c in counts if c.ballots > 0)
+    assert result.colleges == len(counts)
+    assert not result.quorum or 2 * represented >= len(counts)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(assemblies(), st.integers(0, 60))
+def test_a_vacant_college_never_brings_the_quorum_and_never_changes_the_scores(counts, weight) -> None:
+    before = tally(counts)
+    after = tally([*counts, CollegeCount(code="vacant", weight=Decimal(weight), eligible=0)])
+    assert after.scores == before.scores
+    assert after.quorum <= before.quorum
 
 
 @settings(max_examples=200, deadline=None, database=None)

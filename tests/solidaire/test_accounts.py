@@ -57,6 +57,35 @@ def test_failed_logins_are_rate_limited(client, alice) -> None:
     assert not response.wsgi_request.user.is_authenticated
 
 
+def eleven_clients_behind_the_proxy(network: str):
+    """Ten people behind the reverse proxy at 10.0.0.2 mistype their password once each,
+    then an eleventh, Alice, types hers. Her response."""
+    from django.test import Client
+
+    def sign_in(n: int, email: str, password: str):
+        return Client(REMOTE_ADDR="10.0.0.2").post(
+            reverse("account_login"),
+            {"login": email, "password": password},
+            headers={"x-forwarded-for": f"{network}.{n}"},
+        )
+
+    for n in range(10):
+        sign_in(n, f"personne{n}@example.org", "faux")
+    return sign_in(11, "alice@example.org", PASSWORD)
+
+
+def test_behind_the_proxy_failed_logins_are_counted_per_client(alice, settings) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert eleven_clients_behind_the_proxy("203.0.113").url == reverse("dashboard")
+
+
+def test_a_forged_forwarded_address_without_a_trusted_proxy_escapes_no_limit(alice, settings) -> None:
+    settings.TRUSTED_PROXY_COUNT = 0
+    response = eleven_clients_behind_the_proxy("198.51.100")
+    assert "Trop de tentatives de connexion échouées." in response.text
+    assert not response.wsgi_request.user.is_authenticated
+
+
 def test_a_password_reset_sends_a_link(client, alice) -> None:
     client.post(reverse("account_reset_password"), {"email": "alice@example.org"})
     assert mail.outbox[0].to == ["alice@example.org"]

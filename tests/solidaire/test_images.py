@@ -1,9 +1,11 @@
 import io
+import struct
+import zlib
 
 import pytest
 from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import Image, ImageFile
 
 from solidaire.lib.images import reencode_image
 
@@ -67,9 +69,34 @@ def test_a_gif_is_refused_as_an_unaccepted_format() -> None:
     assert refusal(image_bytes("GIF")) == "Ce fichier n'est pas une image JPEG, PNG ou WebP."
 
 
-def test_a_decompression_bomb_is_refused(settings) -> None:
-    settings.MAX_IMAGE_PIXELS = 10_000
-    assert "trop grande" in refusal(image_bytes("PNG", size=(200, 200)))
+def grey_png(width: int, height: int) -> bytes:
+    """A black PNG, compressed row by row: its pixels are never all in memory here."""
+    compressor = zlib.compressobj(9)
+    row = b"\0" * (width + 1)  # the filter byte, then one grey byte per pixel
+    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded(monkeypatch) -> None:
+    bomb = grey_png(8000, 5000)  # 40 megapixels in a few kilobytes
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: decoded.append(image))
+    assert len(bomb) < 100_000
+    assert refusal(bomb) == (
+        "Cette image compte trop de pixels : 16 millions au plus. Réduisez ses dimensions avant de l'envoyer."
+    )
+    assert decoded == []
+
+
+def test_the_pixel_limit_is_a_setting(settings) -> None:
+    settings.MAX_IMAGE_PIXELS = 2_500_000
+    assert "2,5 millions au plus" in refusal(grey_png(2000, 1500))
+    assert reencode_image(upload(grey_png(1000, 1000))).name.endswith(".jpg")
 
 
 def test_the_payload_after_a_polyglot_image_is_dropped() -> None:

@@ -73,6 +73,15 @@ def test_an_invalid_siret_is_explained_in_french_and_nothing_is_saved(client, da
     assert not Organisation.objects.exists()
 
 
+def test_a_siret_whose_siren_key_is_wrong_is_refused_though_the_whole_key_is_right(
+    client, dave, rennes
+) -> None:
+    client.force_login(dave)
+    response = client.post(reverse("organisation_create"), form_data(siret="732 829 321 00072"))
+    assert "Ce numéro SIRET n&#x27;est pas valide (clé de contrôle)." in response.text
+    assert not Organisation.objects.exists()
+
+
 def test_the_same_error_reads_in_english_when_english_is_chosen(client, dave, rennes) -> None:
     client.force_login(dave)
     response = client.post("/en" + reverse("organisation_create"), form_data(siret="12345678901234"))

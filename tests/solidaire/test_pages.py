@@ -71,3 +71,11 @@ def test_an_unknown_page_is_a_french_404(client, db) -> None:
     response = client.get("/nulle-part/")
     assert response.status_code == 404
     assert "Page introuvable" in response.text
+
+
+@pytest.mark.parametrize("host", ["ailleurs.example", "bad host", "127.0.0.1/.ailleurs.example"])
+@pytest.mark.parametrize("path", ["/", "/organisations/", "/compte/login/"])
+def test_an_invalid_host_header_is_a_400_page_not_a_server_error(client, db, host, path) -> None:
+    response = client.get(path, headers={"host": host})
+    assert response.status_code == 400
+    assert "Requête invalide" in response.text

@@ -79,6 +79,8 @@ def test_her_ballots_keep_their_count(alice, org_a, karim_takes_over, nadia) -> 
 
     colleges = make_colleges()
     member = make_member(colleges[0], "lea@example.org")
+    for college in colleges[1:3]:  # the college quorum needs seated members in three of five
+        make_member(college)
     applicant = make_user()
     from tests.factory import make_organisation
 

@@ -66,3 +66,15 @@ def test_object_storage_keeps_private_files_private() -> None:
     )
     result = manage("shell", "-c", code, STORAGE_BACKEND="s3", S3_BUCKET="solidaire")
     assert result.stdout.split()[-4:] == ["private", "True", "public", "False"]
+
+
+def test_it_refuses_an_invalid_siret_for_the_region_in_the_scdl_file() -> None:
+    result = manage("check", SCDL_ATTRIBUTING_SIRET="73282932100072")
+    assert result.returncode != 0
+    assert "SCDL_ATTRIBUTING_SIRET is not a valid SIRET number." in result.stderr
+
+
+def test_a_negative_number_of_trusted_proxies_is_refused() -> None:
+    result = manage("check", TRUSTED_PROXY_COUNT="-1")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT must be 0 or more." in result.stderr

@@ -76,3 +76,19 @@ def test_the_staff_page_shows_the_history(client, nadia, listed) -> None:
     client.force_login(nadia)
     response = client.get(reverse("staff_organisation", args=[listed.slug]))
     assert "organisation.admit" in response.text
+
+
+def test_staff_see_the_organisations_whose_siret_the_check_now_refuses(client, nadia, org_a, org_b) -> None:
+    # A valid key over the 14 digits, not over the SIREN: accepted before python-stdnum checked it.
+    Organisation.objects.filter(pk=org_a.pk).update(siret="73282932100072")
+    client.force_login(nadia)
+    response = client.get(reverse("staff_organisations"), {"statut": "listed"})
+    section = response.text.split('id="invalid-sirets"')[1].split("</section>")[0]
+    assert "73282932100072" in section and org_a.name in section
+    assert org_b.name not in section
+    assert Organisation.objects.filter(pk=org_a.pk).exists()
+
+
+def test_without_an_invalid_siret_staff_see_no_list_of_them(client, nadia, org_a) -> None:
+    client.force_login(nadia)
+    assert "Numéros SIRET à faire corriger" not in client.get(reverse("staff_organisations")).text

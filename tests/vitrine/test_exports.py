@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from solidaire import services as organisations
-from solidaire.models import LegalForm, Organisation, Sector
+from solidaire.models import LegalForm, Offer, Organisation, Sector
 from tests.factory import make_user
 from tests.vitrine.conftest import add_offer, make_listed
 from vitrine import exports
@@ -102,6 +102,20 @@ def test_the_csv_has_one_row_per_organisation_with_the_documented_columns(client
     assert (row["latitude"], row["longitude"], row["localisation"]) == ("48.11", "-1.68", "commune")
     assert (row["nombre_offres"], row["categories_offres"]) == ("1", "Réparation")
     assert row["url"] == f"{settings.SITE_URL}{reverse('vitrine:organisation', args=[repair_cafe.slug])}"
+
+
+@pytest.mark.parametrize("leading", ["=", "+", "-", "@", "\t", "\r"])
+def test_no_cell_of_the_csv_files_is_a_formula_and_numbers_stay_numbers(client, repair_cafe, leading) -> None:
+    formula = f"{leading}cmd|' /C calc'!A0"
+    Organisation.objects.filter(pk=repair_cafe.pk).update(legal_name=formula, usual_name=formula)
+    Offer.objects.filter(organisation=repair_cafe).update(name=formula)
+
+    [organisation] = csv_rows(download(client, "csv"))
+    [offer] = csv_rows(download(client, "offres-csv"))
+
+    cells = (organisation["nom"], organisation["raison_sociale"], offer["nom"], offer["organisation_nom"])
+    assert cells == ("'" + formula,) * 4
+    assert organisation["longitude"] == "-1.68"
 
 
 def test_the_csv_of_the_offers_has_one_row_per_offer_with_its_organisation(client, repair_cafe) -> None:

@@ -88,9 +88,16 @@ def test_the_json_ld_describes_the_organisation_with_its_address_and_position(cl
         "postalCode": "35000",
         "addressCountry": "FR",
     }
-    assert data["geo"] == {"@type": "GeoCoordinates", "latitude": 48.11, "longitude": -1.68}
     assert (data["email"], data["telephone"]) == ("contact@repair.example", "02 99 00 00 00")
     assert data["makesOffer"][0]["itemOffered"]["name"] == "Ateliers du samedi"
+
+
+def test_the_json_ld_puts_the_position_on_the_place_of_the_organisation(client, repair_cafe) -> None:
+    data = json_ld(client.get(page_of(repair_cafe)).text)
+
+    assert "geo" not in data
+    assert data["location"]["@type"] == "Place"
+    assert data["location"]["geo"] == {"@type": "GeoCoordinates", "latitude": 48.11, "longitude": -1.68}
 
 
 def test_the_json_ld_gives_the_logo_as_an_absolute_address(client, settings, repair_cafe) -> None:
