@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assemblee.models import AgendaItem, Ballot, College, Recusal, Session
+from solidaire import audit
 from solidaire.lib.pdf import render_pdf
 
 
@@ -50,7 +51,9 @@ def minutes_context(session: Session) -> dict:
 
 
 def minutes_pdf(session: Session) -> bytes:
-    return render_pdf("assemblee/pdf/minutes.html", minutes_context(session))
+    """The minutes, with the head of the audit trail when they are made (after the session's
+    decisions): a copy that a truncated or rebuilt trail contradicts (verify_audit --anchor)."""
+    return render_pdf("assemblee/pdf/minutes.html", {**minutes_context(session), "audit_head": audit.head()})
 
 
 def certificate_pdf(item: AgendaItem) -> bytes:

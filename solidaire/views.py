@@ -238,7 +238,8 @@ def staff_organisation(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("staff_organisation", slug)
         except ValidationError as error:
             messages.error(request, error.messages[0])
-    audit = AuditEntry.objects.filter(target_type__model="organisation", target_id=str(organisation.pk))[:50]
+    audit = AuditEntry.objects.filter(target_type__model="organisation", target_id=str(organisation.pk))
+    audit = audit.with_names()[:50]
     context = {"organisation": organisation, "form": form, "audit": audit}
     return render(request, "solidaire/staff/organisation.html", context)
 
