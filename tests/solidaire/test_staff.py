@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from solidaire import services
-from solidaire.models import Organisation
-from tests.factory import make_organisation
+from solidaire.models import AuditEntry, Organisation
+from tests.factory import make_organisation, valid_siret
 
 
 @pytest.fixture
@@ -76,3 +76,30 @@ def test_the_staff_page_shows_the_history(client, nadia, listed) -> None:
     client.force_login(nadia)
     response = client.get(reverse("staff_organisation", args=[listed.slug]))
     assert "organisation.admit" in response.text
+
+
+def test_staff_correct_the_siret_and_rna_of_a_listed_organisation(client, nadia, listed) -> None:
+    client.force_login(nadia)
+    siret = valid_siret()
+    response = client.post(
+        reverse("staff_organisation", args=[listed.slug]),
+        {"action": "identifiers", "siret": siret, "rna": "W352001234"},
+        follow=True,
+    )
+    assert "Les identifiants de l&#x27;organisation sont enregistrés." in response.text
+    listed.refresh_from_db()
+    assert (listed.siret, listed.rna) == (siret, "W352001234")
+    assert AuditEntry.objects.get(action="organisation.identifiers").data == {"fields": ["siret", "rna"]}
+
+
+def test_a_wrong_siret_typed_by_staff_is_refused_with_a_message(client, nadia, listed) -> None:
+    client.force_login(nadia)
+    siret = listed.siret
+    response = client.post(
+        reverse("staff_organisation", args=[listed.slug]),
+        {"action": "identifiers", "siret": "123", "rna": ""},
+    )
+    assert "Un numéro SIRET compte exactement 14 chiffres." in response.text
+    assert f"<dd>{siret}</dd>" in response.text
+    listed.refresh_from_db()
+    assert listed.siret == siret
