@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from subventions.models import Grant
 
 SCHEMA_VERSION = "2.1.1"
-SCHEMA_URL = f"https://schema.data.gouv.fr/scdl/subventions/{SCHEMA_VERSION}/"
+SCHEMA_URL = f"https://schema.data.gouv.fr/scdl/subventions/{SCHEMA_VERSION}/documentation.html"
 # The fields of the schema (its schema.json), in its order, and what each holds here.
 FIELDS = {
     "nomAttribuant": _("Le nom de la collectivité qui attribue la subvention."),
