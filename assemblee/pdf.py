@@ -4,6 +4,7 @@ WeasyPrint once, in the background (assemblee.tasks), and stored."""
 from django.db.models import Count, Exists, OuterRef
 
 from assemblee.models import AgendaItem, Ballot, College, Recusal, Session
+from solidaire import audit
 from solidaire.lib.pdf import render_pdf
 
 
@@ -25,7 +26,9 @@ def minutes_context(session: Session) -> dict:
 
 
 def minutes_pdf(session: Session) -> bytes:
-    return render_pdf("assemblee/pdf/minutes.html", minutes_context(session))
+    """The minutes, with the head of the audit trail when they are made (after the session's
+    decisions): a copy that a truncated or rebuilt trail contradicts (verify_audit --anchor)."""
+    return render_pdf("assemblee/pdf/minutes.html", {**minutes_context(session), "audit_head": audit.head()})
 
 
 def certificate_pdf(item: AgendaItem) -> bytes:

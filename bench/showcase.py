@@ -86,6 +86,7 @@ def server_environment(database_url: str, redis_url: str) -> dict[str, str]:
         "CACHE_KEY_PREFIX": "bench",
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "AUDIT_KEYS": f"bench:{secrets.token_urlsafe(50)}",
         "ALLOWED_HOSTS": HOST,
         "SITE_URL": f"http://{HOST}:{PORT}",
         # Plain HTTP on the loopback: no redirect to HTTPS.

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from solidaire.models import (
+    AuditAnchor,
     AuditEntry,
     Commune,
     Departement,
@@ -101,12 +102,7 @@ class InvitationAdmin(admin.ModelAdmin):
     raw_id_fields = ["organisation", "invited_by"]
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor_label", "action", "target_label"]
-    list_filter = ["action"]
-    search_fields = ["actor_label", "target_label", "action"]
-
+class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -115,3 +111,42 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The author and the target shown are those the hashed references name (with_names)."""
+
+    list_display = ["created_at", "author", "action", "target_name"]
+    list_filter = ["action"]
+    search_fields = ["action", "actor_ref", "target_id"]
+    fields = [
+        "created_at",
+        "author",
+        "action",
+        "target_name",
+        "data",
+        "actor_ref",
+        "key_id",
+        "prev_hash",
+        "hash",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("target_type").with_names()
+
+    @admin.display(description=_("auteur"))
+    def author(self, entry: AuditEntry) -> str:
+        return entry.author
+
+    @admin.display(description=_("objet"))
+    def target_name(self, entry: AuditEntry) -> str:
+        return entry.target_name
+
+
+@admin.register(AuditAnchor)
+class AuditAnchorAdmin(ReadOnlyAdmin):
+    """The daily copies of the head of the audit trail, and whether the email went."""
+
+    list_display = ["day", "position", "hash", "sent_at", "attempts", "last_error"]

@@ -11,7 +11,7 @@ class SolidaireConfig(AppConfig):
         from django.conf import settings
         from PIL import Image
 
-        from solidaire import signals
+        from solidaire import checks, signals  # noqa: F401 - checks registers itself
 
         # Pillow refuses images past twice this limit and warns past it; we
         # turn the warning into a refusal in solidaire.lib.images.

@@ -9,6 +9,7 @@ from solidaire.lib.images import ImageUploadField
 from solidaire.lib.siret import normalise_siret, validate_siret
 from solidaire.lib.text import fold
 from solidaire.models import Commune, Invitation, Membership, Offer, Organisation
+from solidaire.models.organisations import validate_rna
 
 MAX_CHOICES_SHOWN = 8
 
@@ -179,8 +180,29 @@ class SiretField(forms.CharField):
         return normalise_siret(super().to_python(value))
 
 
+IDENTIFIERS_LOCKED = _(
+    "Le SIRET et le numéro RNA d'une organisation référencée ne se changent que par l'équipe de la "
+    "Région : écrivez-lui pour les faire corriger."
+)
+
+
+class RnaField(forms.CharField):
+    """Accepts "w 352 001 234" and keeps "W352001234"."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("help_text", Organisation._meta.get_field("rna").help_text)
+        super().__init__(
+            label=_("Numéro RNA"), max_length=20, required=False, validators=[validate_rna], **kwargs
+        )
+        self.widget.attrs.update({"autocomplete": "off"})
+
+    def to_python(self, value):
+        return "".join(super().to_python(value).split()).upper()
+
+
 class OrganisationForm(ModelForm):
     siret = SiretField(label=_("SIRET"), help_text=_("14 chiffres, sur l'avis de situation Sirene."))
+    rna = RnaField()
     commune = CommuneField(label=_("Commune"))
     logo = ImageUploadField(label=_("Logo"), required=False)
 
@@ -190,6 +212,7 @@ class OrganisationForm(ModelForm):
             "legal_name",
             "usual_name",
             "siret",
+            "rna",
             "legal_form",
             "sector",
             "address",
@@ -212,6 +235,22 @@ class OrganisationForm(ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["commune"] = str(self.instance.commune)
+        if self.instance.pk and self.instance.identifiers_locked:
+            # What is posted for a disabled field is ignored: the stored value stays.
+            for name in ("siret", "rna"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = IDENTIFIERS_LOCKED
+
+
+class IdentifiersForm(ModelForm):
+    """Staff correct the SIRET or the RNA number of any organisation."""
+
+    siret = SiretField(label=_("SIRET"), help_text=_("14 chiffres, sur l'avis de situation Sirene."))
+    rna = RnaField()
+
+    class Meta:
+        model = Organisation
+        fields = ["siret", "rna"]
 
 
 class OfferForm(ModelForm):

@@ -80,8 +80,11 @@ def export_personal_data(user: User) -> dict[str, Any]:
             for c in ConflictOfInterest.objects.filter(user=user).select_related("organisation")
         ],
         "audit_trail": [
-            {"date": _date(e.created_at), "action": e.action, "object": e.target_label}
-            for e in AuditEntry.objects.filter(actor=user).order_by("created_at")
+            {"date": _date(e.created_at), "action": e.action, "object": e.target_name}
+            for e in AuditEntry.objects.filter(actor_ref=f"user:{user.pk}")
+            .select_related("target_type")
+            .with_names()
+            .order_by("created_at")
         ],
     }
     for name, exporter in _exporters.items():
@@ -118,8 +121,8 @@ def delete_account(user: User) -> None:
         Invitation.objects.filter(email__iexact=user.email, accepted_at=None).delete()
         EmailAddress.objects.filter(user=user).delete()
         Authenticator.objects.filter(user=user).delete()
-        # The hashed content of the trail names the author by a pseudonymous id only.
-        AuditEntry.objects.filter(actor=user).update(actor_label=_("compte supprimé"))
+        # The trail names the author by a pseudonymous id only: its pages read the name from
+        # the account, erased below ("Compte supprimé").
         user.email = f"compte-supprime-{user.pk}@invalid"
         user.full_name = ""
         user.is_active = False

@@ -167,6 +167,23 @@ def expire(organisation: Organisation) -> Organisation:
     )
 
 
+def change_identifiers(organisation: Organisation, by: User, *, siret: str, rna: str) -> list[str]:
+    """Staff correct the SIRET or the RNA number of an organisation, which the members of a
+    listed one may not (Organisation.identifiers_locked). Returns the fields changed."""
+    if not by.is_regional_staff:
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        changed = [name for name, value in (("siret", siret), ("rna", rna)) if getattr(locked, name) != value]
+        if not changed:
+            return []
+        locked.siret, locked.rna = siret, rna
+        locked.save(update_fields=[*changed, "updated_at"])
+        AuditEntry.record(by, "organisation.identifiers", locked, fields=changed)
+    organisation.siret, organisation.rna = siret, rna
+    return changed
+
+
 # --- Organisations and their members ------------------------------------------------
 
 

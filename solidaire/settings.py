@@ -6,6 +6,7 @@ documented in the README.
 """
 
 import os
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -45,6 +46,25 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
 
 
+def envkeys(name: str, default: str) -> dict[str, str]:
+    """`id1:secret1,id2:secret2` as {id: secret}, in the order given (the last is the newest)."""
+    keys: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in (os.getenv(name) or default).split(","))):
+        key_id, _colon, secret = item.partition(":")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,20}", key_id) or key_id in keys:
+            raise ImproperlyConfigured(
+                f"{name}: each key is 'id:secret' with a distinct id of 1 to 20 letters, digits, - or _."
+            )
+        if len(secret) < 32:
+            raise ImproperlyConfigured(
+                f"{name}: the secret of key {key_id!r} must hold at least 32 characters."
+            )
+        keys[key_id] = secret
+    if not keys:
+        raise ImproperlyConfigured(f"{name} must name at least one key.")
+    return keys
+
+
 DEBUG = envbool("DEBUG", "true")
 
 # Refused below when DEBUG is off.
@@ -52,6 +72,18 @@ DEVELOPMENT_SECRET_KEY = "django-insecure-solidaire-development-key-do-not-use-i
 SECRET_KEY = os.getenv("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+
+# The audit trail's entries are signed (HMAC-SHA256) with a secret held outside the database
+# (solidaire.lib.auditchain): "id1:secret1,id2:secret2". The last key signs new entries, the
+# others still verify the entries they signed: add a key at the end to rotate, and keep the
+# old ones. Like SECRET_KEY, the development key is refused when DEBUG is off.
+DEVELOPMENT_AUDIT_SECRET = "solidaire-development-audit-key-do-not-use-in-production"  # noqa: S105 - refused with DEBUG off
+AUDIT_KEYS = envkeys("AUDIT_KEYS", f"dev:{DEVELOPMENT_AUDIT_SECRET}")
+if not DEBUG and DEVELOPMENT_AUDIT_SECRET in AUDIT_KEYS.values():
+    raise ImproperlyConfigured("AUDIT_KEYS must be set when DEBUG is off.")
+# Once a day the head of the audit trail is emailed here (solidaire.tasks.send_audit_anchor):
+# a copy held elsewhere that a truncated or rebuilt chain contradicts. Empty: no email.
+AUDIT_ANCHOR_EMAIL = os.getenv("AUDIT_ANCHOR_EMAIL", "")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -168,6 +200,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "listings": {"task": "solidaire.tasks.expire_listings", "schedule": 3600},
     "evidence-retention": {"task": "assemblee.tasks.purge_expired_evidence", "schedule": 86400},
     "report-reminders": {"task": "subventions.tasks.send_report_reminders", "schedule": 3600},
+    # The first run of each day emails the head of the audit trail; the others find it sent.
+    "audit-anchor": {"task": "solidaire.tasks.send_audit_anchor", "schedule": 3600},
 }
 
 AUTH_USER_MODEL = "solidaire.User"

@@ -1,14 +1,15 @@
 """Background work of the core app. Tasks take ids and are queued after commit."""
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from solidaire import services
+from solidaire import audit, services
 from solidaire.lib import reminders
 from solidaire.lib.emails import notify_users, send_email
 from solidaire.lib.geocoding import geocode_address
-from solidaire.models import Invitation, ListingReminder, Organisation, User
+from solidaire.models import AuditAnchor, Invitation, ListingReminder, Organisation, User
 
 
 @shared_task
@@ -68,3 +69,18 @@ def expire_listings() -> dict:
             continue  # changed meanwhile
         expired += 1
     return {"reminders": report.sent, "expired": expired}
+
+
+def _send_anchor(anchor: AuditAnchor) -> None:
+    send_email("audit_anchor", settings.AUDIT_ANCHOR_EMAIL, {"anchor": anchor})
+
+
+@shared_task
+def send_audit_anchor() -> dict:
+    """Celery beat: the head of the audit trail, once a day, to AUDIT_ANCHOR_EMAIL. The day's
+    copy is made by the first run and sent once, a failed email by a later run."""
+    if not settings.AUDIT_ANCHOR_EMAIL:
+        return {"sent": 0}
+    audit.anchor_of_the_day()
+    report = reminders.send_due(AuditAnchor, _send_anchor)
+    return {"sent": report.sent, "failed": report.failed}

@@ -14,6 +14,7 @@ from django.views.static import serve
 from solidaire import services
 from solidaire.forms import (
     AccountDeleteForm,
+    IdentifiersForm,
     InvitationForm,
     OfferForm,
     OrganisationForm,
@@ -230,21 +231,31 @@ def staff_organisations(request: HttpRequest) -> HttpResponse:
 @staff_required
 def staff_organisation(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation.objects.select_related("commune"), slug=slug)
-    form = SuspendForm(request.POST or None)
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "reinstate":
-                services.reinstate(organisation, by=request.user)
-                messages.success(request, _("Le référencement est rétabli."))
-                return redirect("staff_organisation", slug)
-            if form.is_valid():
-                services.suspend(organisation, by=request.user, reason=form.cleaned_data["reason"])
-                messages.success(request, _("Le référencement est suspendu."))
-                return redirect("staff_organisation", slug)
-        except ValidationError as error:
-            messages.error(request, error.messages[0])
-    audit = AuditEntry.objects.filter(target_type__model="organisation", target_id=str(organisation.pk))[:50]
-    context = {"organisation": organisation, "form": form, "audit": audit}
+    action = request.POST.get("action")
+    # A copy: the form writes what was typed into its instance, shown above it if refused.
+    identifiers = IdentifiersForm(
+        request.POST if action == "identifiers" else None,
+        instance=Organisation.objects.get(pk=organisation.pk),
+    )
+    form = SuspendForm(request.POST if request.method == "POST" and action != "identifiers" else None)
+    try:
+        if action == "reinstate":
+            services.reinstate(organisation, by=request.user)
+            messages.success(request, _("Le référencement est rétabli."))
+            return redirect("staff_organisation", slug)
+        if action == "identifiers" and identifiers.is_valid():
+            services.change_identifiers(organisation, request.user, **identifiers.cleaned_data)
+            messages.success(request, _("Les identifiants de l'organisation sont enregistrés."))
+            return redirect("staff_organisation", slug)
+        if form.is_bound and form.is_valid():
+            services.suspend(organisation, by=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, _("Le référencement est suspendu."))
+            return redirect("staff_organisation", slug)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    audit = AuditEntry.objects.filter(target_type__model="organisation", target_id=str(organisation.pk))
+    audit = audit.with_names()[:50]
+    context = {"organisation": organisation, "form": form, "identifiers": identifiers, "audit": audit}
     return render(request, "solidaire/staff/organisation.html", context)
 
 

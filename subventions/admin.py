@@ -56,7 +56,7 @@ class GrantAdmin(admin.ModelAdmin):
     list_filter = ["status", "programme", "nature"]
     search_fields = ["organisation__legal_name", "organisation__usual_name", "decision_reference"]
     raw_id_fields = ["organisation", "created_by"]
-    readonly_fields = ["status", "awarded_at"]
+    readonly_fields = ["status", "awarded_at", *Grant.BENEFICIARY_FIELDS]
     date_hierarchy = "convention_date"
     inlines = [InstalmentInline, GrantIndicatorInline]
 

@@ -17,6 +17,7 @@ from solidaire.lib.documents import DocumentUploadField
 from solidaire.models import Organisation
 from subventions import services
 from subventions.models import (
+    PURPOSE_TOO_LONG,
     CriterionRule,
     EquityStake,
     Grant,
@@ -200,7 +201,9 @@ class GrantForm(ModelForm):
         }
         help_texts = {
             "decision_reference": _("Nécessaire pour attribuer la subvention, avec la date de la décision."),
+            "convention_date": _("Nécessaire pour attribuer : la subvention est publiée avec cette date."),
         }
+        error_messages = {"purpose": {"max_length": PURPOSE_TOO_LONG}}
 
 
 class InstalmentForm(Form):

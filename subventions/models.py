@@ -19,6 +19,8 @@ from solidaire.models import Organisation, ReminderBase
 from subventions.periods import STEP_MONTHS, Period, periods
 
 POSITIVE_AMOUNT = [MinValueValidator(Decimal("0.01"))]
+# The SCDL schema limits a grant's `objet` to 256 characters (subventions.scdl).
+PURPOSE_MAX_LENGTH = 256
 # The Region may hold at most this share (in %) of a SCIC's capital (DESIGN §7).
 MAX_SCIC_STAKE = Decimal(20)
 
@@ -150,6 +152,16 @@ class CriterionRule(models.Model):
 
 # --- Grants --------------------------------------------------------------------------
 
+PURPOSE_TOO_LONG = _(
+    "L'objet compte au plus %(limit_value)d caractères, la limite du format SCDL des données ouvertes "
+    "(il en compte %(show_value)d)."
+)
+# Décret n° 2017-779: every convention is published with its date (subventions.scdl).
+CONVENTION_DATE_REQUIRED = _(
+    "Indiquez la date de la convention : une subvention attribuée est publiée en données ouvertes "
+    "avec la date de sa convention (décret n° 2017-779)."
+)
+
 
 class Grant(models.Model):
     class Status(models.TextChoices):
@@ -175,7 +187,12 @@ class Grant(models.Model):
     programme = models.ForeignKey(
         Programme, on_delete=models.PROTECT, related_name="grants", verbose_name=_("dispositif")
     )
-    purpose = models.CharField(_("objet"), max_length=500)
+    purpose = models.CharField(
+        _("objet"),
+        max_length=PURPOSE_MAX_LENGTH,
+        help_text=_("256 caractères au plus : la limite du format SCDL des données ouvertes."),
+        error_messages={"max_length": PURPOSE_TOO_LONG},
+    )
     amount = models.DecimalField(
         _("montant (€)"), max_digits=12, decimal_places=2, validators=POSITIVE_AMOUNT
     )
@@ -204,6 +221,15 @@ class Grant(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     awarded_at = models.DateTimeField(_("attribuée le"), null=True, blank=True)
+    # The beneficiary as it was when the grant was awarded: what the SCDL file publishes,
+    # whatever the organisation's members change afterwards.
+    beneficiary_name = models.CharField(
+        _("bénéficiaire à l'attribution"), max_length=200, blank=True, editable=False
+    )
+    beneficiary_siret = models.CharField(
+        _("SIRET à l'attribution"), max_length=14, blank=True, editable=False
+    )
+    beneficiary_rna = models.CharField(_("RNA à l'attribution"), max_length=10, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("subvention")
@@ -225,10 +251,21 @@ class Grant(models.Model):
     def clean(self) -> None:
         if self.start and self.end and self.end < self.start:
             raise ValidationError({"end": _("La période se termine avant de commencer.")})
+        if not self.is_draft and self.convention_date is None:
+            raise ValidationError({"convention_date": CONVENTION_DATE_REQUIRED})
 
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    BENEFICIARY_FIELDS = ["beneficiary_name", "beneficiary_siret", "beneficiary_rna"]
+
+    def snapshot_beneficiary(self) -> None:
+        """Keeps the beneficiary's name and identifiers as they are at the award."""
+        organisation = self.organisation
+        self.beneficiary_name = organisation.legal_name
+        self.beneficiary_siret = organisation.siret
+        self.beneficiary_rna = organisation.rna
 
 
 class Instalment(models.Model):

@@ -1,36 +1,49 @@
 """The SCDL "subventions" export: the regulatory open-data file of grant conventions
-(décret n° 2017-779, schema of OpenDataFrance, version 1.1 columns).
+(décret n° 2017-779), with the fields of the schema's version SCHEMA_VERSION, in its order.
 
 One CSV row per grant awarded (or closed since) whose convention was signed in the chosen
-year. Formats of the schema: SIRET of 14 digits, ISO dates, `AAAA-MM-JJ/AAAA-MM-JJ` for a
-period of payments (one date for a single payment), dot decimals, `oui` / `non`. The
-values are French whatever the reader's language: they are the schema's vocabulary."""
+year. Formats of the schema: SIRET of 14 digits, RNA number `W` and 9 digits, ISO dates,
+`AAAA-MM-JJ/AAAA-MM-JJ` for a period of payments (one date for a single payment), dot
+decimals, `oui` / `non`. The beneficiary is as it was when the grant was awarded (its
+snapshot on the grant), so that a later change of the organisation does not rewrite past
+years' files. The values are French whatever the reader's language: they are the schema's
+vocabulary."""
 
 from collections.abc import Iterator
 from datetime import date
 
 from django.conf import settings
 from django.db.models import Count, Max, Min
+from django.utils.translation import gettext_lazy as _
 
 from solidaire.lib.csv_export import CsvWriter
 from subventions.models import Grant
 
-COLUMNS = [
-    "nomAttribuant",
-    "idAttribuant",
-    "dateConvention",
-    "referenceDecision",
-    "nomBeneficiaire",
-    "idBeneficiaire",
-    "objet",
-    "montant",
-    "nature",
-    "conditionsVersement",
-    "datesPeriodeVersement",
-    "idRAE",
-    "notificationUE",
-    "pourcentageSubvention",
-]
+SCHEMA_VERSION = "2.1.1"
+SCHEMA_URL = f"https://schema.data.gouv.fr/scdl/subventions/{SCHEMA_VERSION}/documentation.html"
+# The fields of the schema (its schema.json), in its order, and what each holds here.
+FIELDS = {
+    "nomAttribuant": _("Le nom de la collectivité qui attribue la subvention."),
+    "idAttribuant": _("Son numéro SIRET (14 chiffres)."),
+    "dateConvention": _("La date de signature de la convention (AAAA-MM-JJ)."),
+    "referenceDecision": _("La référence de la décision d'attribution (délibération, arrêté)."),
+    "nomBeneficiaire": _("La raison sociale du bénéficiaire, telle qu'à l'attribution de la subvention."),
+    "idBeneficiaire": _("Son numéro SIRET (14 chiffres), tel qu'à l'attribution."),
+    "rnaBeneficiaire": _("Pour une association, son numéro RNA (W et 9 chiffres), s'il est connu."),
+    "objet": _("L'objet de la subvention, en 256 caractères au plus."),
+    "montant": _("Le montant total en euros, avec un point décimal : 24000.00."),
+    "nature": _("« aide en numéraire » ou « aide en nature »."),
+    "conditionsVersement": _("« unique », « échelonné » ou « autre »."),
+    "datesPeriodeVersement": _(
+        "La date du versement unique, ou les dates du premier et du dernier versement : "
+        "AAAA-MM-JJ/AAAA-MM-JJ."
+    ),
+    "idRAE": _("Le numéro de l'aide au Répertoire des aides aux entreprises, s'il y en a un."),
+    "notificationUE": _("« oui » si l'aide a été notifiée à la Commission européenne, sinon « non »."),
+    "pourcentageSubvention": _("La part de la subvention que reçoit le bénéficiaire : 1.00, toute."),
+    "dispositifAide": _("Le dispositif de la Région au titre duquel la subvention est attribuée (son nom)."),
+}
+COLUMNS = list(FIELDS)
 NATURE = {Grant.Nature.CASH: "aide en numéraire", Grant.Nature.IN_KIND: "aide en nature"}
 CONDITIONS = {
     Grant.PaymentConditions.SINGLE: "unique",
@@ -46,7 +59,7 @@ def grants_of_year(year: int):
         Grant.objects.filter(
             status__in=[Grant.Status.AWARDED, Grant.Status.CLOSED], convention_date__year=year
         )
-        .select_related("organisation")
+        .select_related("programme")
         .annotate(
             first_payment=Min("instalments__planned_on"),
             last_payment=Max("instalments__planned_on"),
@@ -70,8 +83,9 @@ def row(grant: Grant) -> list[str]:
         settings.SCDL_ATTRIBUTING_SIRET,
         grant.convention_date.isoformat(),
         grant.decision_reference,
-        grant.organisation.legal_name,
-        grant.organisation.siret,
+        grant.beneficiary_name,
+        grant.beneficiary_siret,
+        grant.beneficiary_rna,
         grant.purpose,
         f"{grant.amount:.2f}",
         NATURE[grant.nature],
@@ -80,6 +94,7 @@ def row(grant: Grant) -> list[str]:
         grant.rae_id,
         "oui" if grant.eu_notified else "non",
         FULL_SHARE,
+        grant.programme.name,
     ]
 
 

@@ -18,6 +18,7 @@ from referentiel.services import current_result
 from solidaire.lib.documents import CheckedDocument
 from solidaire.models import AuditEntry, Organisation, User
 from subventions.models import (
+    CONVENTION_DATE_REQUIRED,
     REMINDER_OFFSETS,
     Grant,
     GrantIndicator,
@@ -321,6 +322,8 @@ def award_problems(grant: Grant) -> list[str]:
         )
     if not grant.decision_reference or grant.decision_date is None:
         problems.append(_("Indiquez la référence et la date de la décision d'attribution."))
+    if grant.convention_date is None:
+        problems.append(str(CONVENTION_DATE_REQUIRED))
     return problems
 
 
@@ -340,7 +343,8 @@ def award_grant(grant: Grant, *, by: User) -> Grant:
         if problems:
             raise ValidationError(problems)
         grant.status, grant.awarded_at = Grant.Status.AWARDED, timezone.now()
-        grant.save(update_fields=["status", "awarded_at"])
+        grant.snapshot_beneficiary()
+        grant.save(update_fields=["status", "awarded_at", *Grant.BENEFICIARY_FIELDS])
         for grant_indicator in grant.indicators.select_related("indicator"):
             grant_indicator.grant = grant
             create_reports(grant_indicator)

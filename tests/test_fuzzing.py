@@ -1089,6 +1089,25 @@ def staff_organisation(w: World) -> FormCase:
 
 
 @case
+def staff_organisation_identifiers(w: World) -> FormCase:
+    from solidaire.forms import IdentifiersForm
+
+    org = make_listed("Friperie du Centre")
+    return FormCase(
+        w.nadia,
+        reverse("staff_organisation", args=[org.slug]),
+        [IdentifiersForm(instance=org)],
+        {"action": "identifiers", "siret": valid_siret(4343), "rna": "W352001234"},
+        controls={"action": ["identifiers"]},
+        offline=lambda post, files: (
+            [IdentifiersForm(post, instance=Organisation.objects.get(pk=org.pk))]
+            if post.get("action") == "identifiers"
+            else None
+        ),
+    )
+
+
+@case
 def account_delete(w: World) -> FormCase:
     from solidaire.forms import AccountDeleteForm
 

@@ -1,7 +1,7 @@
 """Core models: users, territories, reference data, organisations and offers, the data the
 showcase derives from them, reminders and the audit trail. Import them from here."""
 
-from solidaire.models.audit import AUDIT_GENESIS, AUDIT_LOCK_KEY, AuditEntry
+from solidaire.models.audit import AUDIT_GENESIS, AUDIT_LOCK_KEY, AuditAnchor, AuditEntry
 from solidaire.models.organisations import (
     ConflictOfInterest,
     Invitation,
@@ -32,6 +32,7 @@ __all__ = [
     "SEARCHED_FIELDS",
     "SEARCH_CONFIG",
     "STAFF_GROUP",
+    "AuditAnchor",
     "AuditEntry",
     "Commune",
     "ConflictOfInterest",

@@ -1,8 +1,7 @@
-"""The audit trail: an append-only hash chain of decisions, votes and changes."""
+"""The audit trail: an append-only hash chain of decisions, votes and changes, and the
+copies of its head sent elsewhere."""
 
-import hashlib
 import json
-from datetime import UTC
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -10,38 +9,68 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
+from django.db.models import BigIntegerField, Case, OuterRef, Subquery, When
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from solidaire.lib import auditchain
+from solidaire.models.reminders import ReminderBase
 from solidaire.models.users import User
 
 AUDIT_GENESIS = "0" * 64
 # Any constant: PostgreSQL serialises the writers of the chain on this advisory lock.
 AUDIT_LOCK_KEY = 7_350_001
+SYSTEM = "system"
+USER_REF = "user:"
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def with_names(self) -> "AuditEntryQuerySet":
+        """Reads, with the entries, whom their hashed `actor_ref` names and what their hashed
+        target is: what the pages show comes from the content the chain covers, never from a
+        column a database writer could change unseen."""
+        author = User.objects.filter(pk=OuterRef("author_pk"))
+        return self.annotate(
+            author_pk=Case(
+                When(
+                    actor_ref__startswith=USER_REF,
+                    then=Cast(Substr("actor_ref", len(USER_REF) + 1), BigIntegerField()),
+                )
+            ),
+            author_email=Subquery(author.values("email")),
+            author_full_name=Subquery(author.values("full_name")),
+            author_deleted_at=Subquery(author.values("deleted_at")),
+        ).prefetch_related("target")
 
 
 class AuditEntry(models.Model):
     """Who did what, when, to which object: an append-only chain.
 
-    Each entry carries the SHA-256 of its content and of the previous entry's hash, so
-    that changing or removing an entry breaks the chain (`manage.py verify_audit`).
+    Each entry carries the digest of its content and of the previous entry's digest, signed
+    with a key held outside the database (solidaire.lib.auditchain), so that changing,
+    removing or rewriting entries breaks the chain (`manage.py verify_audit`); removing the
+    last ones contradicts the copies of the head sent elsewhere (AuditAnchor).
     The hashed content holds no personal data: the author is a pseudonymous reference
-    (`user:<id>`), so erasing an account's name and email keeps the chain verifiable."""
+    (`user:<id>`), whose name the pages read from the account, so that an erased account
+    shows as such and the chain stays verifiable."""
 
     created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    actor_ref = models.CharField(max_length=40, default="system", editable=False)
-    actor_label = models.CharField(_("auteur"), max_length=200)
+    actor_ref = models.CharField(max_length=40, default=SYSTEM, editable=False)
     action = models.CharField(_("action"), max_length=80)
     target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     target_id = models.CharField(max_length=64)
     target = GenericForeignKey("target_type", "target_id")
-    target_label = models.CharField(_("objet"), max_length=250)
     data = models.JSONField(_("détails"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64, editable=False)
+    # "" for the entries written before the chain was keyed (a plain SHA-256).
+    key_id = models.CharField(max_length=20, blank=True, default="", editable=False)
     hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("entrée du journal")
@@ -50,7 +79,7 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_label}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_ref} {self.action} {self.target_ref}"
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
@@ -65,14 +94,13 @@ class AuditEntry(models.Model):
         """Appends an entry. `data` must not hold personal data (use ids, not emails)."""
         entry = cls(
             actor=actor,
-            actor_ref=f"user:{actor.pk}" if actor else "system",
-            actor_label=actor.email if actor else "system",
+            actor_ref=f"{USER_REF}{actor.pk}" if actor else SYSTEM,
             action=action,
             target_type=ContentType.objects.get_for_model(target),
             target_id=str(target.pk),
-            target_label=str(target)[:250],
             # Stored as JSON reads it back, so that the hash is computed on what is kept.
             data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+            key_id=auditchain.signing_key_id(),
         )
         with transaction.atomic():
             if connection.vendor == "postgresql":
@@ -85,14 +113,69 @@ class AuditEntry(models.Model):
             entry.save()
         return entry
 
-    def compute_hash(self) -> str:
-        content = {
-            "created_at": self.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "actor": self.actor_ref,
-            "action": self.action,
-            "target": f"{self.target_type.app_label}.{self.target_type.model}:{self.target_id}",
-            "data": self.data,
-            "prev": self.prev_hash,
-        }
-        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+    @property
+    def target_ref(self) -> str:
+        return f"{self.target_type.app_label}.{self.target_type.model}:{self.target_id}"
+
+    def compute_hash(self, keys: dict[str, str] | None = None) -> str | None:
+        """The digest of this entry's content; None when its key is not configured."""
+        covered = auditchain.content(
+            created_at=self.created_at,
+            actor_ref=self.actor_ref,
+            action=self.action,
+            target=self.target_ref,
+            data=self.data,
+            prev_hash=self.prev_hash,
+            key_id=self.key_id,
+        )
+        return auditchain.digest(covered, self.key_id, keys)
+
+    @property
+    def author_id_in_ref(self) -> int | None:
+        return int(self.actor_ref[len(USER_REF) :]) if self.actor_ref.startswith(USER_REF) else None
+
+    @property
+    def author(self) -> str:
+        """Whom the hashed `actor_ref` names, as the account reads now ("Compte supprimé"
+        once erased)."""
+        user_id = self.author_id_in_ref
+        if user_id is None:
+            return str(_("système"))
+        if hasattr(self, "author_email"):  # read by with_names()
+            user = User(
+                pk=user_id,
+                email=self.author_email,
+                full_name=self.author_full_name or "",
+                deleted_at=self.author_deleted_at,
+            )
+            return str(user) if self.author_email is not None else str(_("Compte supprimé"))
+        user = User.objects.filter(pk=user_id).first()
+        return str(user) if user is not None else str(_("Compte supprimé"))
+
+    @property
+    def target_name(self) -> str:
+        """The object the hashed target reference names, as it is called now."""
+        target = self.target
+        if target is None:
+            return str(
+                _("%(type)s n° %(id)s (supprimé)") % {"type": self.target_type.name, "id": self.target_id}
+            )
+        return str(target)[:250]
+
+
+class AuditAnchor(ReminderBase):
+    """The head of the chain on a day, emailed to AUDIT_ANCHOR_EMAIL: a copy held outside the
+    database, which a chain whose last entries were removed, or which was rebuilt, no longer
+    holds at its place (`manage.py verify_audit --anchor POSITION:HASH`)."""
+
+    day = models.DateField(_("jour"), unique=True)
+    position = models.PositiveBigIntegerField(_("numéro de l'entrée"))
+    hash = models.CharField(_("empreinte"), max_length=64)
+
+    class Meta(ReminderBase.Meta):
+        verbose_name = _("ancre du journal d'audit")
+        verbose_name_plural = _("ancres du journal d'audit")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.position}:{self.hash}"

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,11 @@ from solidaire.lib.siret import is_valid_siret, validate_siret
 from solidaire.models.reference import LegalForm, OfferCategory, Sector
 from solidaire.models.territories import Commune
 from solidaire.models.users import User
+
+# The Répertoire national des associations: W and 9 digits (SCDL's `rnaBeneficiaire`).
+validate_rna = RegexValidator(
+    r"\AW\d{9}\Z", _("Un numéro RNA s'écrit W suivi de 9 chiffres, par exemple W352001234."), code="rna"
+)
 
 
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
@@ -60,6 +66,15 @@ class Organisation(models.Model):
         help_text=_("14 chiffres, sans espace."),
         error_messages={"unique": _("Une organisation avec ce numéro SIRET existe déjà.")},
     )
+    rna = models.CharField(
+        _("numéro RNA"),
+        max_length=10,
+        blank=True,
+        validators=[validate_rna],
+        help_text=_(
+            "Pour une association : son numéro au Répertoire national des associations (W et 9 chiffres)."
+        ),
+    )
     legal_form = models.ForeignKey(LegalForm, on_delete=models.PROTECT, verbose_name=_("forme juridique"))
     sector = models.ForeignKey(Sector, on_delete=models.PROTECT, verbose_name=_("filière"))
     address = models.CharField(_("adresse"), max_length=250, help_text=_("Numéro et voie."))
@@ -97,6 +112,14 @@ class Organisation(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["usual_name", "legal_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rna"],
+                condition=~models.Q(rna=""),
+                name="organisation_rna_unique",
+                violation_error_message=_("Une organisation avec ce numéro RNA existe déjà."),
+            )
+        ]
         indexes = [
             models.Index(fields=["status", "listed_until"]),
             # The showcase pages through listed organisations by name or by listing date;
@@ -151,6 +174,12 @@ class Organisation(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status == self.Status.LISTED
+
+    @property
+    def identifiers_locked(self) -> bool:
+        """The SIRET and RNA of a listed organisation name whom the assembly admitted: its
+        members no longer change them, staff do (services.change_identifiers)."""
+        return self.status in (self.Status.LISTED, self.Status.SUSPENDED)
 
 
 class Membership(models.Model):

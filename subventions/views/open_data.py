@@ -4,42 +4,18 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from solidaire import audit
 from subventions import scdl
 from subventions.forms import YearForm
 from subventions.models import Grant
 
-SCDL_SCHEMA_URL = "https://schema.data.gouv.fr/scdl/subventions/"
 LICENCE = "Licence Ouverte / Open Licence version 2.0"
 LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 # Years a CSV may be asked for: a date lookup outside them would fail.
 FIRST_YEAR, LAST_YEAR = 1900, 9999
-SCDL_FIELDS = {
-    "nomAttribuant": gettext_lazy("Le nom de la collectivité qui attribue la subvention."),
-    "idAttribuant": gettext_lazy("Son numéro SIRET (14 chiffres)."),
-    "dateConvention": gettext_lazy("La date de signature de la convention (AAAA-MM-JJ)."),
-    "referenceDecision": gettext_lazy("La référence de la décision d'attribution (délibération, arrêté)."),
-    "nomBeneficiaire": gettext_lazy("La raison sociale du bénéficiaire."),
-    "idBeneficiaire": gettext_lazy("Son numéro SIRET (14 chiffres)."),
-    "objet": gettext_lazy("L'objet de la subvention."),
-    "montant": gettext_lazy("Le montant total en euros, avec un point décimal : 24000.00."),
-    "nature": gettext_lazy("« aide en numéraire » ou « aide en nature »."),
-    "conditionsVersement": gettext_lazy("« unique », « échelonné » ou « autre »."),
-    "datesPeriodeVersement": gettext_lazy(
-        "La date du versement unique, ou les dates du premier et du dernier versement : "
-        "AAAA-MM-JJ/AAAA-MM-JJ."
-    ),
-    "idRAE": gettext_lazy("Le numéro de l'aide au Répertoire des aides aux entreprises, s'il y en a un."),
-    "notificationUE": gettext_lazy(
-        "« oui » si l'aide a été notifiée à la Commission européenne, sinon « non »."
-    ),
-    "pourcentageSubvention": gettext_lazy(
-        "La part de la subvention que reçoit le bénéficiaire : 1.00, toute."
-    ),
-}
 
 
 def _scdl_years() -> list[int]:
@@ -62,11 +38,14 @@ def open_data_grants(request: HttpRequest) -> HttpResponse:
         "form": form,
         "year": year,
         "count": scdl.grants_of_year(year).count(),
-        "fields": [(column, SCDL_FIELDS[column]) for column in scdl.COLUMNS],
+        "fields": scdl.FIELDS.items(),
         "attributing_name": settings.SCDL_ATTRIBUTING_NAME,
-        "schema_url": SCDL_SCHEMA_URL,
+        "schema_url": scdl.SCHEMA_URL,
+        "schema_version": scdl.SCHEMA_VERSION,
         "licence": LICENCE,
         "licence_url": LICENCE_URL,
+        # A copy of the audit trail's head, held by whoever reads or archives the page.
+        "audit_head": audit.head(),
     }
     return render(request, "subventions/open_data.html", context)
 

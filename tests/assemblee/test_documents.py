@@ -117,6 +117,19 @@ def test_the_minutes_hold_the_session_the_attendance_and_the_decisions(
     assert item.reference in text
 
 
+def test_the_minutes_hold_the_head_of_the_audit_trail_after_the_decisions(
+    item, members, django_capture_on_commit_callbacks
+) -> None:
+    from solidaire.audit import head
+
+    session = close(item.session, django_capture_on_commit_callbacks)
+    anchor = head()
+    with session.minutes.open("rb") as stored:
+        text = pdf_text(stored.read())
+    assert anchor.position > 1 and f"entrée n° {anchor.position}" in text
+    assert str(anchor) in text.replace(" ", "")  # the digest wraps across lines
+
+
 def test_closing_stores_the_minutes_for_the_members(
     client, item, members, django_capture_on_commit_callbacks
 ) -> None:

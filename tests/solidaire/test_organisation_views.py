@@ -144,6 +144,58 @@ def test_an_editor_edits_the_profile_and_the_change_is_audited(client, bob, org_
     assert AuditEntry.objects.filter(action="organisation.edit", actor=bob).exists()
 
 
+def listed_edit(client, user, organisation: Organisation, **overrides):
+    Organisation.objects.filter(pk=organisation.pk).update(status=Organisation.Status.LISTED)
+    client.force_login(user)
+    data = form_data(legal_name=organisation.legal_name, description="Nouvelle présentation.", **overrides)
+    return client.post(reverse("organisation_edit", args=[organisation.slug]), data)
+
+
+def test_members_of_a_listed_organisation_cannot_change_its_siret(client, alice, org_a) -> None:
+    siret = org_a.siret
+    listed_edit(client, alice, org_a, siret=valid_siret(), rna="W352001234")
+    org_a.refresh_from_db()
+    assert (org_a.siret, org_a.rna) == (siret, "")
+    assert org_a.description == "Nouvelle présentation."  # the rest is saved
+
+
+def test_the_form_of_a_listed_organisation_says_to_ask_staff_for_a_new_siret(client, alice, org_a) -> None:
+    Organisation.objects.filter(pk=org_a.pk).update(status=Organisation.Status.LISTED)
+    client.force_login(alice)
+    response = client.get(reverse("organisation_edit", args=[org_a.slug]))
+    assert "ne se changent que par l'équipe de la Région" in response.text
+    assert f'value="{org_a.siret}"' in response.text and "disabled" in response.text
+
+
+def test_members_of_an_organisation_not_listed_yet_set_its_siret_and_rna(client, alice, org_a) -> None:
+    client.force_login(alice)
+    siret = valid_siret()
+    data = form_data(legal_name=org_a.legal_name, siret=siret, rna="w 352 001 234")
+    client.post(reverse("organisation_edit", args=[org_a.slug]), data)
+    org_a.refresh_from_db()
+    assert (org_a.siret, org_a.rna) == (siret, "W352001234")
+
+
+@pytest.mark.parametrize(
+    ("rna", "message"),
+    [
+        ("352001234", "Un numéro RNA s&#x27;écrit W suivi de 9 chiffres"),
+        ("W123", "Un numéro RNA s&#x27;écrit W suivi de 9 chiffres"),
+        ("W999999999", "Une organisation avec ce numéro RNA existe déjà."),
+    ],
+)
+def test_a_wrong_or_taken_rna_number_is_refused_with_a_message(
+    client, alice, org_a, org_b, rna, message
+) -> None:
+    Organisation.objects.filter(pk=org_b.pk).update(rna="W999999999")
+    client.force_login(alice)
+    data = form_data(legal_name=org_a.legal_name, siret=org_a.siret, rna=rna)
+    response = client.post(reverse("organisation_edit", args=[org_a.slug]), data)
+    assert message in response.text
+    org_a.refresh_from_db()
+    assert org_a.rna == ""
+
+
 def test_the_edit_form_shows_the_commune_as_text(client, alice, org_a) -> None:
     client.force_login(alice)
     response = client.get(reverse("organisation_edit", args=[org_a.slug]))

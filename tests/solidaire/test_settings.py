@@ -10,6 +10,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": secrets.token_urlsafe(50),
+    "AUDIT_KEYS": f"2026:{secrets.token_urlsafe(50)}",
+    "AUDIT_ANCHOR_EMAIL": "audit@solidaire.example",
     "ALLOWED_HOSTS": "solidaire.example",
     "EMAIL_HOST": "smtp.solidaire.example",
 }
@@ -17,7 +19,14 @@ PRODUCTION = {
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests, never in production.
-    unset = ("DEBUG", "SECRET_KEY", "EMAIL_HOST", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    unset = (
+        "DEBUG",
+        "SECRET_KEY",
+        "AUDIT_KEYS",
+        "AUDIT_ANCHOR_EMAIL",
+        "EMAIL_HOST",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    )
     environment = {k: v for k, v in os.environ.items() if k not in unset}
     environment.update(env)
     return subprocess.run(
@@ -34,6 +43,22 @@ def test_with_debug_off_it_refuses_the_development_secret_key() -> None:
     result = manage("check", DEBUG="false")
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_with_debug_off_it_refuses_the_development_audit_key() -> None:
+    result = manage("check", **{**PRODUCTION, "AUDIT_KEYS": ""})
+    assert result.returncode != 0
+    assert "AUDIT_KEYS must be set when DEBUG is off." in result.stderr
+
+
+def test_a_short_or_malformed_audit_key_is_refused_clearly() -> None:
+    assert "at least 32 characters" in manage("check", AUDIT_KEYS="2026:court").stderr
+    assert "distinct id" in manage("check", AUDIT_KEYS=f"a:{'x' * 32},a:{'y' * 32}").stderr
+
+
+def test_production_warns_when_no_address_receives_the_daily_audit_anchor() -> None:
+    result = manage("check", "--deploy", **{**PRODUCTION, "AUDIT_ANCHOR_EMAIL": ""})
+    assert "solidaire.W001" in result.stderr
 
 
 def test_the_deployment_checks_report_nothing_with_production_settings() -> None:

@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from solidaire import services
-from solidaire.models import Organisation
-from tests.factory import make_organisation
+from solidaire.models import AuditEntry, Organisation
+from tests.factory import make_organisation, valid_siret
 
 
 @pytest.fixture
@@ -92,3 +92,30 @@ def test_staff_see_the_organisations_whose_siret_the_check_now_refuses(client, n
 def test_without_an_invalid_siret_staff_see_no_list_of_them(client, nadia, org_a) -> None:
     client.force_login(nadia)
     assert "Numéros SIRET à faire corriger" not in client.get(reverse("staff_organisations")).text
+
+
+def test_staff_correct_the_siret_and_rna_of_a_listed_organisation(client, nadia, listed) -> None:
+    client.force_login(nadia)
+    siret = valid_siret()
+    response = client.post(
+        reverse("staff_organisation", args=[listed.slug]),
+        {"action": "identifiers", "siret": siret, "rna": "W352001234"},
+        follow=True,
+    )
+    assert "Les identifiants de l&#x27;organisation sont enregistrés." in response.text
+    listed.refresh_from_db()
+    assert (listed.siret, listed.rna) == (siret, "W352001234")
+    assert AuditEntry.objects.get(action="organisation.identifiers").data == {"fields": ["siret", "rna"]}
+
+
+def test_a_wrong_siret_typed_by_staff_is_refused_with_a_message(client, nadia, listed) -> None:
+    client.force_login(nadia)
+    siret = listed.siret
+    response = client.post(
+        reverse("staff_organisation", args=[listed.slug]),
+        {"action": "identifiers", "siret": "123", "rna": ""},
+    )
+    assert "Un numéro SIRET compte exactement 14 chiffres." in response.text
+    assert f"<dd>{siret}</dd>" in response.text
+    listed.refresh_from_db()
+    assert listed.siret == siret

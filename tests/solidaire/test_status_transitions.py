@@ -33,10 +33,10 @@ def test_an_admission_on_the_29th_of_february_ends_on_the_28th(applicant) -> Non
 def test_each_transition_is_written_to_the_audit_trail(applicant, nadia) -> None:
     services.admit(applicant, by=None, decided_on=date(2026, 3, 12))
     services.suspend(applicant, by=nadia, reason="Statuts en cours de modification")
-    entries = list(AuditEntry.objects.filter(target_id=str(applicant.pk)).order_by("pk"))
-    assert [(e.action, e.actor_label, e.data["from"], e.data["to"]) for e in entries] == [
-        ("organisation.admit", "system", "applicant", "listed"),
-        ("organisation.suspend", "nadia@region.example", "listed", "suspended"),
+    entries = list(AuditEntry.objects.filter(target_id=str(applicant.pk)).order_by("pk").with_names())
+    assert [(e.action, e.author, e.data["from"], e.data["to"]) for e in entries] == [
+        ("organisation.admit", "système", "applicant", "listed"),
+        ("organisation.suspend", "Nadia Benali", "listed", "suspended"),
     ]
     assert entries[1].data["reason"] == "Statuts en cours de modification"
 

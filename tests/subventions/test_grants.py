@@ -35,8 +35,8 @@ def audit_actions(grant: Grant) -> list[str]:
 
 def test_staff_draft_a_grant_and_the_audit_trail_keeps_its_eligibility(drafted) -> None:
     entry = AuditEntry.objects.get(action="grant.draft")
-    assert (entry.actor_label, entry.target, entry.data["amount"]) == (
-        "nadia@region.example",
+    assert (entry.author, entry.target, entry.data["amount"]) == (
+        "Nadia Benali",
         drafted,
         "24000",
     )
@@ -109,6 +109,49 @@ def test_awarding_needs_the_indicators_the_programme_requires_and_a_decision(lis
         "L'indicateur « Heures de formation » exigé par le dispositif n'est pas suivi.",
         "Indiquez la référence et la date de la décision d'attribution.",
     ]
+
+
+def test_awarding_needs_the_date_of_the_convention_it_is_published_with(drafted, repaired, nadia) -> None:
+    services.update_grant(drafted, convention_date=None, by=nadia)
+    services.set_instalments(drafted, HALVES, by=nadia)
+    follow(drafted, repaired, nadia)
+    with pytest.raises(ValidationError) as error:
+        services.award_grant(drafted, by=nadia)
+    assert error.value.messages == [
+        "Indiquez la date de la convention : une subvention attribuée est publiée en données ouvertes "
+        "avec la date de sa convention (décret n° 2017-779)."
+    ]
+    assert Grant.objects.get(pk=drafted.pk).status == Grant.Status.DRAFT
+
+
+def test_an_awarded_grant_cannot_lose_its_convention_date(grant) -> None:
+    grant.convention_date = None
+    with pytest.raises(ValidationError, match="Indiquez la date de la convention"):
+        grant.full_clean()
+
+
+def test_a_purpose_longer_than_the_scdl_allows_is_refused(listed, circular, nadia) -> None:
+    with pytest.raises(ValidationError) as error:
+        draft(listed, circular, nadia, purpose="é" * 257)
+    assert error.value.messages == [
+        "L'objet compte au plus 256 caractères, la limite du format SCDL des données ouvertes "
+        "(il en compte 257)."
+    ]
+    assert draft(listed, circular, nadia, purpose="é" * 256).purpose == "é" * 256
+
+
+def test_awarding_keeps_the_beneficiary_as_it_is_then(drafted, repaired, nadia) -> None:
+    organisation = drafted.organisation
+    Organisation.objects.filter(pk=organisation.pk).update(rna="W352001234")
+    services.set_instalments(drafted, HALVES, by=nadia)
+    follow(drafted, repaired, nadia)
+    services.award_grant(drafted, by=nadia)
+    drafted.refresh_from_db()
+    assert (drafted.beneficiary_name, drafted.beneficiary_siret, drafted.beneficiary_rna) == (
+        organisation.legal_name,
+        organisation.siret,
+        "W352001234",
+    )
 
 
 def test_awarding_creates_a_report_per_period_each_with_its_four_reminders(drafted, repaired, nadia) -> None:

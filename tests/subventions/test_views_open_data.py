@@ -31,6 +31,19 @@ def test_the_page_explains_the_format_the_licence_and_every_column(client, db) -
     assert all(f"<code>{column}</code>" in page for column in COLUMNS)
 
 
+def test_the_page_states_the_version_of_the_schema_it_follows_and_links_it(client, db) -> None:
+    response = client.get(reverse("open_data_grants"))
+    assert "Le fichier suit la version 2.1.1 du" in text(response)
+    assert 'href="https://schema.data.gouv.fr/scdl/subventions/2.1.1/documentation.html"' in response.text
+
+
+def test_the_page_holds_the_head_of_the_audit_trail(client, awarded) -> None:
+    from solidaire.audit import head
+
+    page = text(client.get(reverse("open_data_grants")))
+    assert f"entrée n° {head().position}" in page and f"<code>{head()}</code>" in page
+
+
 def test_visitors_choose_the_year_and_see_how_many_conventions_it_holds(client, awarded, nadia) -> None:
     draft(awarded.organisation, awarded.programme, nadia, convention_date=date(2026, 5, 1))
     response = client.get(reverse("open_data_grants"), {"annee": "2026"})

@@ -284,6 +284,24 @@ def test_the_award_button_refuses_an_ineligible_grant_with_every_reason(
     assert Grant.objects.get(pk=grant.pk).status == Grant.Status.DRAFT
 
 
+def test_the_award_button_refuses_a_grant_without_convention_date_and_says_why(
+    staff, complete, nadia
+) -> None:
+    services.update_grant(complete, convention_date=None, by=nadia)
+    response = staff.post(reverse("staff_grant", args=[complete.pk]), {"action": "award"})
+    assert "Indiquez la date de la convention" in text(response) and "décret n° 2017-779" in text(response)
+    assert Grant.objects.get(pk=complete.pk).status == Grant.Status.DRAFT
+
+
+def test_a_purpose_longer_than_the_scdl_allows_is_refused_next_to_the_field(
+    staff, listed, circular, repaired
+) -> None:
+    data = grant_data(repaired, purpose="a" * 257)
+    response = staff.post(new_url(listed, circular), data)
+    assert "L'objet compte au plus 256 caractères, la limite du format SCDL" in text(response)
+    assert not Grant.objects.exists()
+
+
 def test_a_draft_says_what_prevents_awarding_it(staff, drafted) -> None:
     response = staff.get(reverse("staff_grant", args=[drafted.pk]))
     assert "Avant de pouvoir l'attribuer" in text(response)

@@ -1,0 +1,18 @@
+"""System checks of the production settings (`manage.py check --deploy`)."""
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Tags, Warning, register
+
+
+@register(Tags.security, deploy=True)
+def audit_anchor_email(app_configs, **kwargs) -> list[CheckMessage]:
+    if settings.AUDIT_ANCHOR_EMAIL:
+        return []
+    return [
+        Warning(
+            "AUDIT_ANCHOR_EMAIL is empty: no daily copy of the audit trail's head leaves the platform, "
+            "so removing its last entries would go unseen until the next minutes.",
+            hint="Set AUDIT_ANCHOR_EMAIL to an address outside the platform's administration.",
+            id="solidaire.W001",
+        )
+    ]
