@@ -55,10 +55,43 @@ class DateField(WithinYears, forms.DateField):
     earlier: OverflowError (found by tests/test_fuzzing.py)."""
 
 
+# The ids a 64-bit integer column holds: a posted id beyond them reached SQLite as an
+# OverflowError, a server error (found by tests/test_fuzzing.py).
+ID_RANGE = range(-(2**63), 2**63)
+
+
+def _beyond_any_id(field: forms.ModelChoiceField, value) -> bool:
+    meta = field.queryset.model._meta
+    key_field = meta.get_field(field.to_field_name) if field.to_field_name else meta.pk
+    if not isinstance(key_field, models.IntegerField):
+        return False
+    try:
+        return int(str(value).strip()) not in ID_RANGE
+    except ValueError:
+        return False  # not a number: Django's own check refuses it
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and _beyond_any_id(self, value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for item in value if isinstance(value, list | tuple) else []:
+            if _beyond_any_id(self, item):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
+                )
+        return super()._check_values(value)
+
+
 def formfield(db_field: models.Field, **kwargs) -> forms.Field | None:
     """The form field of a model field in the project's model forms: decimals are read and
     shown the way the page's language writes them ("62,5" in French); dates and times are
-    limited to the years a person may mean."""
+    limited to the years a person may mean; ids beyond any id are not a choice."""
     if isinstance(db_field, models.DecimalField):
         kwargs.setdefault("form_class", DecimalField)
         kwargs.setdefault("localize", True)
@@ -66,6 +99,10 @@ def formfield(db_field: models.Field, **kwargs) -> forms.Field | None:
         kwargs.setdefault("form_class", DateTimeField)
     elif isinstance(db_field, models.DateField):
         kwargs.setdefault("form_class", DateField)
+    elif isinstance(db_field, models.ManyToManyField):
+        kwargs.setdefault("form_class", ModelMultipleChoiceField)
+    elif isinstance(db_field, models.ForeignKey):
+        kwargs.setdefault("form_class", ModelChoiceField)
     return db_field.formfield(**kwargs)
 
 

@@ -138,3 +138,12 @@ def test_the_list_shows_each_programme_and_what_it_has_awarded(staff, grant) -> 
     response = staff.get(reverse("staff_programmes"))
     assert "Économie circulaire" in text(response)
     assert "1 pour 24\xa0000 €" in text(response)
+
+
+@pytest.mark.parametrize("posted", ["9223696870902071296", "-9223372036854775809"])
+def test_an_indicator_id_beyond_any_id_is_refused_as_a_choice(staff, referentiel, posted) -> None:
+    response = staff.post(reverse("staff_programme_new"), programme_data(indicators=[posted]))
+
+    assert response.status_code == 200
+    assert f"Sélectionnez un choix valide. {posted} n’en fait pas partie." in text(response)
+    assert not Programme.objects.exists()
