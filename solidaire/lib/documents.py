@@ -41,6 +41,15 @@ class CheckedDocument:
     content_type: str
     extension: str
 
+    # An uploaded file always has a name and a size; a file built in code may lack them.
+    @property
+    def name(self) -> str:
+        return self.upload.name or ""
+
+    @property
+    def size(self) -> int:
+        return self.upload.size or 0
+
 
 def check_document(upload: UploadedFile) -> CheckedDocument:
     max_bytes = settings.MAX_DOCUMENT_UPLOAD_BYTES
