@@ -2,6 +2,7 @@
 copies of its head sent elsewhere."""
 
 import json
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -81,16 +82,16 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_ref} {self.action} {self.target_ref}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ValidationError("Audit entries are append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ValidationError("Audit entries are append-only.")
 
     @classmethod
-    def record(cls, actor: User | None, action: str, target: models.Model, **data) -> "AuditEntry":
+    def record(cls, actor: User | None, action: str, target: models.Model, **data: Any) -> "AuditEntry":
         """Appends an entry. `data` must not hold personal data (use ids, not emails)."""
         entry = cls(
             actor=actor,
