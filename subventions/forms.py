@@ -5,6 +5,7 @@ remain the authority (eligibility, the sum of the instalments, the award)."""
 
 from datetime import date
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Q
@@ -401,6 +402,7 @@ class EquityStakeForm(ModelForm):
         widgets = {"acquired_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         localized_fields = ["share", "amount"]  # "12,5" as people write it in French
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.filter(legal_form__code="scic")
+        organisation = cast(forms.ModelChoiceField, self.fields["organisation"])  # a foreign key's field
+        organisation.queryset = Organisation.objects.filter(legal_form__code="scic")
