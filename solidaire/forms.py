@@ -198,8 +198,8 @@ class RnaField(forms.CharField):
         )
         self.widget.attrs.update({"autocomplete": "off"})
 
-    def to_python(self, value):
-        return "".join(super().to_python(value).split()).upper()
+    def to_python(self, value: Any) -> str:
+        return "".join((super().to_python(value) or "").split()).upper()
 
 
 class OrganisationForm(ModelForm):
