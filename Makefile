@@ -57,6 +57,7 @@ lint: $(PY)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(PY)
 	$(BIN)/ruff format .

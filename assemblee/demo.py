@@ -104,7 +104,7 @@ def _applications() -> list[Application]:
     """Submitted applications of the applicant organisations (their assessments are done)."""
     applications = []
     for organisation in Organisation.objects.filter(status=Organisation.Status.APPLICANT).order_by("siret"):
-        member = organisation.memberships.filter(role="admin").first().user
+        member = organisation.memberships.filter(role="admin").earliest("pk").user
         application = services.start_application(organisation, by=member)
         if not services.checklist(application):
             applications.append(services.submit(application, by=member))

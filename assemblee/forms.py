@@ -2,9 +2,11 @@
 sessions) and of the assembly members (the ballot and the declaration of a conflict of interest)."""
 
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
@@ -14,7 +16,7 @@ from assemblee.models import Application, Choice, College, Mandate, Seat, Sessio
 from assemblee.services import WEIGHT_TOTAL
 from referentiel.models import Criterion
 from solidaire.forms import Form, ModelForm
-from solidaire.lib.documents import DocumentUploadField
+from solidaire.lib.documents import CheckedDocument, DocumentUploadField
 from solidaire.models import User
 
 # --- The organisation's application ----------------------------------------------------------
@@ -23,7 +25,7 @@ from solidaire.models import User
 class EvidenceForm(Form):
     """One upload field per criterion whose required evidence is still missing."""
 
-    def __init__(self, *args, criteria: list[Criterion], **kwargs) -> None:
+    def __init__(self, *args: Any, criteria: list[Criterion], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.criteria = criteria
         for criterion in criteria:
@@ -35,7 +37,7 @@ class EvidenceForm(Form):
     def by_criterion(self) -> dict[int, forms.BoundField]:
         return {criterion.pk: self[f"c{criterion.pk}"] for criterion in self.criteria}
 
-    def uploads(self) -> list[tuple[Criterion, object]]:
+    def uploads(self) -> list[tuple[Criterion, CheckedDocument]]:
         return [
             (c, self.cleaned_data[f"c{c.pk}"]) for c in self.criteria if self.cleaned_data.get(f"c{c.pk}")
         ]
@@ -55,43 +57,48 @@ class SendBackForm(Form):
     )
 
 
-def open_sessions():
+def open_sessions() -> QuerySet[Session]:
     """Sessions that still take items: not closed, and whose vote has not ended."""
     return Session.objects.exclude(status=Session.Status.CLOSED).filter(closes_at__gt=timezone.now())
 
 
+class SessionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Session) -> str:
+        return _("%(title)s (clôture le %(date)s)") % {
+            "title": obj.title,
+            "date": date_format(timezone.localtime(obj.closes_at), "SHORT_DATETIME_FORMAT"),
+        }
+
+
 class AgendaForm(Form):
-    session = forms.ModelChoiceField(
+    session = SessionChoiceField(
         label=_("Séance"),
         queryset=Session.objects.none(),
         empty_label=_("Choisissez une séance"),
         error_messages={"invalid_choice": _("Choisissez une séance qui n'est pas close.")},
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["session"].queryset = open_sessions().order_by("opens_at")
-        self.fields["session"].label_from_instance = lambda s: (
-            _("%(title)s (clôture le %(date)s)")
-            % {
-                "title": s.title,
-                "date": date_format(timezone.localtime(s.closes_at), "SHORT_DATETIME_FORMAT"),
-            }
-        )
+        cast(SessionChoiceField, self.fields["session"]).queryset = open_sessions().order_by("opens_at")
+
+
+class ApplicationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Application) -> str:
+        return obj.organisation.name
 
 
 class AddToAgendaForm(Form):
-    application = forms.ModelChoiceField(
+    application = ApplicationChoiceField(
         label=_("Candidature"),
         queryset=Application.objects.none(),
         empty_label=_("Choisissez une candidature"),
         error_messages={"invalid_choice": _("Choisissez une candidature qui attend l'ordre du jour.")},
     )
 
-    def __init__(self, *args, applications, **kwargs) -> None:
+    def __init__(self, *args: Any, applications: QuerySet[Application], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["application"].queryset = applications
-        self.fields["application"].label_from_instance = lambda a: a.organisation.name
+        cast(ApplicationChoiceField, self.fields["application"]).queryset = applications
 
 
 # --- Staff: colleges and mandates -----------------------------------------------------------
@@ -163,8 +170,9 @@ class MandateForm(ModelForm):
             raise forms.ValidationError(_("Aucun compte n'utilise l'adresse %(email)s.") % {"email": email})
         return user
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         user, starts, ends = cleaned.get("email"), cleaned.get("starts_on"), cleaned.get("ends_on")
         if starts and ends and ends < starts:
             self.add_error("ends_on", _("La fin du mandat doit suivre son début."))
@@ -214,8 +222,9 @@ class SessionForm(ModelForm):
     def clean_quorum_colleges(self) -> Decimal:
         return _at_least(self.cleaned_data["quorum_colleges"], settings.ASSEMBLY_MIN_QUORUM_COLLEGES)
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
         if opens and closes and closes <= opens:
             self.add_error("closes_at", _("La clôture du vote doit suivre son ouverture."))

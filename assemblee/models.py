@@ -1,6 +1,7 @@
 """The multi-stakeholder assembly: colleges and mandates, applications, sessions,
 agenda, recusals, ballots and decisions (DESIGN §5)."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -38,7 +39,7 @@ class College(models.Model):
 
 
 class MandateQuerySet(models.QuerySet["Mandate"]):
-    def current(self, on=None) -> "MandateQuerySet":
+    def current(self, on: date | None = None) -> "MandateQuerySet":
         day = on or timezone.localdate()
         return self.filter(starts_on__lte=day, ends_on__gte=day)
 
@@ -270,7 +271,7 @@ class Recusal(models.Model):
         if not self.automatic:
             return self.reason
         if not self.reason:
-            return _("Membre de l'organisation candidate")
+            return str(_("Membre de l'organisation candidate"))
         return _("Conflit d'intérêts déclaré : %(reason)s") % {"reason": self.reason}
 
 

@@ -2,13 +2,15 @@
 state, writes the audit trail and queues its notifications after the commit."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
+from celery import Task
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, Field, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -48,7 +50,7 @@ def _require_staff(user: User) -> None:
         raise PermissionDenied
 
 
-def _after_commit(task, *args) -> None:
+def _after_commit(task: Task[..., Any], *args: object) -> None:
     transaction.on_commit(lambda: task.delay(*args))
 
 
@@ -102,7 +104,10 @@ def start_application(organisation: Organisation, by: User) -> Application:
                 organisation=organisation, previous=previous, created_by=by
             )
     except IntegrityError:  # another member started it at the same moment
-        return open_application(organisation)
+        current = open_application(organisation)
+        if current is None:
+            raise
+        return current
     AuditEntry.record(by, "application.start", organisation, application=application.pk)
     return application
 
@@ -119,7 +124,7 @@ def checklist(application: Application) -> list[Missing]:
     missing = []
     for field in ("description", "address"):
         if not getattr(organisation, field).strip():
-            label = Organisation._meta.get_field(field).verbose_name
+            label = cast(Field, Organisation._meta.get_field(field)).verbose_name  # a column
             missing.append(Missing(1, _("Le profil n'indique pas : %(field)s.") % {"field": label}))
     if not organisation.offers.exists():
         missing.append(Missing(2, _("Présentez au moins un produit ou un service.")))
@@ -172,8 +177,8 @@ def submit(application: Application, by: User) -> Application:
         missing = checklist(application)
         if missing:
             raise ValidationError([m.message for m in missing])
-        assessment = assessment_for(application)
-        if assessment.is_draft:
+        assessment = assessment_for(application)  # there is one: the checklist asks for it
+        if assessment is not None and assessment.is_draft:
             assessment = referentiel_services.complete_assessment(assessment, by=by)
         application.assessment = assessment
         application.status, application.submitted_at, application.staff_message = (
@@ -544,7 +549,7 @@ def close_due_sessions() -> int:
     return sum(close_session(pk) for pk in due.values_list("pk", flat=True))
 
 
-def items_to_vote(session: Session, member: User):
+def items_to_vote(session: Session, member: User) -> QuerySet[AgendaItem]:
     """The items the member may still vote on: not withdrawn, not recused, no ballot yet."""
     return (
         session.items.exclude(application__status=Status.WITHDRAWN)
@@ -560,7 +565,7 @@ def has_voted_on_everything(session: Session, member: User) -> bool:
 # --- Retention -------------------------------------------------------------------------------
 
 
-def purge_expired_evidence(now=None) -> int:
+def purge_expired_evidence(now: datetime | None = None) -> int:
     """Evidence of refused or withdrawn applications is deleted after the retention
     period (settings.EVIDENCE_RETENTION_DAYS), unless a later application uses it."""
     now = now or timezone.now()
@@ -571,6 +576,8 @@ def purge_expired_evidence(now=None) -> int:
     purged = 0
     for application in ended.select_related("assessment__organisation"):
         assessment = application.assessment
+        if assessment is None:  # the query keeps those that have one
+            continue
         still_used = assessment.applications.exclude(status__in=[Status.REFUSED, Status.WITHDRAWN]).exists()
         if not still_used:
             for evidence in assessment.evidence.all():

@@ -4,6 +4,7 @@ at their time, and what follows a closing (decisions notified, documents made)."
 from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 
 from assemblee import ical, pdf, services
@@ -13,7 +14,7 @@ from solidaire.lib.emails import notify_users, send_email
 from solidaire.models import User
 
 
-def _members(organisation_id: int):
+def _members(organisation_id: int) -> QuerySet[User]:
     return User.objects.filter(memberships__organisation_id=organisation_id, is_active=True)
 
 

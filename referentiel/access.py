@@ -6,9 +6,10 @@ The assembly (a later layer) adds its members through `register_reader` and
 from collections.abc import Callable
 
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
 from referentiel.models import Assessment, PeerReview
+from solidaire.lib.http import AuthenticatedHttpRequest
 from solidaire.models import Membership, Organisation, User
 
 Reader = Callable[[User, Assessment], bool]
@@ -47,7 +48,7 @@ def can_read(user: User, assessment: Assessment) -> bool:
     return any(reader(user, assessment) for reader in _readers)
 
 
-def get_readable_assessment(request: HttpRequest, pk: int) -> Assessment:
+def get_readable_assessment(request: AuthenticatedHttpRequest, pk: int) -> Assessment:
     assessment = Assessment.objects.select_related("organisation", "referentiel").filter(pk=pk).first()
     if assessment is None or not can_read(request.user, assessment):
         raise Http404

@@ -1,4 +1,8 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from referentiel.models import (
     Assessment,
@@ -16,13 +20,13 @@ from referentiel.models import (
 class FrozenWhenPublishedAdmin(admin.ModelAdmin):
     """A published version is read-only here too; staff copy it into a new version."""
 
-    def _published(self, obj) -> bool:
+    def _published(self, obj: Any) -> bool:  # the model of the subclass
         raise NotImplementedError
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return super().has_change_permission(request, obj) and not (obj and self._published(obj))
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return super().has_delete_permission(request, obj) and not (obj and self._published(obj))
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from referentiel import services
 from referentiel.access import eligible_reviewers
 from referentiel.models import Assessment, Commitment, Criterion, PeerReview, ProgressPlan, Referentiel
+from referentiel.scoring import AnswerValue
 from solidaire.lib.documents import check_document
 from solidaire.models import Organisation, User
 
@@ -66,6 +67,7 @@ def _answers_for(organisation: Organisation, referentiel: Referentiel, rng: rand
     answers = {}
     for criterion in Criterion.objects.filter(domain__referentiel=referentiel):
         good = rng.random() < (0.9 if strong else 0.45)
+        value: AnswerValue
         if criterion.kind == Criterion.Kind.YES_NO:
             value = good
         elif criterion.kind == Criterion.Kind.LEVEL:
@@ -110,17 +112,17 @@ def _reviews(out: TextIO) -> None:
         organisation__status=Status.APPLICANT, status=Assessment.Status.COMPLETED
     ).order_by("organisation__siret")[:2]
     for number, assessment in enumerate(applicants):
-        reviewer = eligible_reviewers(assessment).first()
+        reviewer = eligible_reviewers(assessment)[0]
         review = services.assign_reviewer(assessment, reviewer, by=staff)
         if number == 0:
             opinions = {}
             for criterion in Criterion.objects.filter(domain__referentiel=assessment.referentiel):
                 agrees = criterion.position % 4 != 0
-                comment = "" if agrees else "La preuve ne montre pas encore cette pratique : précisez-la."
-                opinions[criterion.pk] = (agrees, comment)
+                text = "" if agrees else "La preuve ne montre pas encore cette pratique : précisez-la."
+                opinions[criterion.pk] = (agrees, text)
             services.save_review(review, opinions, "Une démarche sincère et bien documentée.", submit=True)
-            comment = review.comments.filter(agrees=False).first()
-            member = assessment.organisation.memberships.first().user
+            comment = review.comments.filter(agrees=False).earliest("pk")
+            member = assessment.organisation.memberships.earliest("pk").user
             services.reply_to_comment(
                 comment, "Le procès-verbal de l'AG de juin le montre : nous l'ajoutons.", member
             )
@@ -148,7 +150,7 @@ def _plan(out: TextIO, referentiel: Referentiel) -> None:
         (criteria[2], "Réaliser un premier bilan carbone simplifié", today + timedelta(days=120)),
     ]
     commitments = [services.add_commitment(plan, c, action, deadline) for c, action, deadline in items]
-    member = organisation.memberships.first().user
+    member = organisation.memberships.earliest("pk").user
     services.update_commitment(
         commitments[2], status=Commitment.Status.DONE, note="Fait avec l'ADEME.", by=member
     )

@@ -1,11 +1,13 @@
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from referentiel.models import Answer, Commitment, Criterion, Domain, PeerReview, Referentiel
+from referentiel.scoring import AnswerValue
 from solidaire.forms import DecimalField, Form, ModelForm
-from solidaire.lib.documents import DocumentUploadField
+from solidaire.lib.documents import CheckedDocument, DocumentUploadField
 
 YES_NO = [("1", _("Oui")), ("0", _("Non"))]
 LEVELS = [
@@ -26,7 +28,7 @@ class DomainAnswersForm(Form):
     criterion asks for it, a piece of evidence. Blank answers are allowed: the
     summary says what is still missing before finishing."""
 
-    def __init__(self, *args, domain: Domain, answers: dict[str, Answer], **kwargs) -> None:
+    def __init__(self, *args: Any, domain: Domain, answers: dict[str, Answer], **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")  # labels are questions or end with their own colon
         super().__init__(*args, **kwargs)
         self.domain = domain
@@ -81,7 +83,7 @@ class DomainAnswersForm(Form):
         )
 
     @staticmethod
-    def _initial(criterion: Criterion, answer: Answer):
+    def _initial(criterion: Criterion, answer: Answer) -> AnswerValue:
         value = answer.value
         if criterion.kind == Criterion.Kind.YES_NO and value is not None:
             return "1" if value else "0"
@@ -108,7 +110,7 @@ class DomainAnswersForm(Form):
             for c in self.criteria
         }
 
-    def uploads(self) -> list[tuple[Criterion, object]]:
+    def uploads(self) -> list[tuple[Criterion, CheckedDocument]]:
         return [
             (c, self.cleaned_data[f"c{c.pk}_file"])
             for c in self.criteria
@@ -127,7 +129,7 @@ class ReviewForm(Form):
         help_text=_("Ce que l'organisation fait bien, et ce qu'elle pourrait améliorer."),
     )
 
-    def __init__(self, *args, review: PeerReview, criteria: list[Criterion], **kwargs) -> None:
+    def __init__(self, *args: Any, review: PeerReview, criteria: list[Criterion], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.criteria = criteria
         existing = {c.criterion_id: c for c in review.comments.all()}
@@ -195,9 +197,10 @@ class CommitmentForm(ModelForm):
             "action": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, referentiel: Referentiel, **kwargs) -> None:
+    def __init__(self, *args: Any, referentiel: Referentiel | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["criterion"].queryset = Criterion.objects.filter(domain__referentiel=referentiel)
+        criterion = cast(forms.ModelChoiceField, self.fields["criterion"])  # a foreign key's field
+        criterion.queryset = Criterion.objects.filter(domain__referentiel=referentiel)
 
 
 class ThresholdsForm(ModelForm):

@@ -3,6 +3,7 @@ reviews and démarches de progrès (DESIGN §4)."""
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from referentiel.scoring import AnswerValue
 from solidaire.lib.storage import private_storage
-from solidaire.models import Organisation, ReminderBase
+from solidaire.models import Organisation, ReminderBase, User
 
 PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 MAX_LEVEL = 4
@@ -35,9 +37,8 @@ class Translated:
     """`name`, `question`… in the reader's language when an English text exists."""
 
     def translated(self, field: str) -> str:
-        if get_language() == "en" and getattr(self, f"{field}_en", ""):
-            return getattr(self, f"{field}_en")
-        return getattr(self, field)
+        english: str = getattr(self, f"{field}_en", "") if get_language() == "en" else ""
+        return english or getattr(self, field)
 
     # For templates, which cannot pass arguments.
     @property
@@ -96,7 +97,7 @@ class Referentiel(Translated, models.Model):
     def __str__(self) -> str:
         return _("Référentiel v%(version)s") % {"version": self.version}
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk and Referentiel.objects.filter(pk=self.pk).exclude(published_at=None).exists():
             # Publishing itself goes through services.publish, which uses update().
             raise ValidationError(_("Une version publiée ne se modifie plus : créez une nouvelle version."))
@@ -113,11 +114,11 @@ class FrozenWhenPublished(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self._check_editable()
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         self._check_editable()
         return super().delete(*args, **kwargs)
 
@@ -223,7 +224,7 @@ class Criterion(Translated, FrozenWhenPublished):
 
 
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
-    def for_user(self, user) -> "AssessmentQuerySet":
+    def for_user(self, user: User) -> "AssessmentQuerySet":
         return self.filter(organisation__memberships__user=user)
 
 
@@ -288,13 +289,14 @@ class Answer(models.Model):
         return f"{self.criterion.code}: {self.value}"
 
     @property
-    def value(self):
-        return {
+    def value(self) -> AnswerValue:
+        values: dict[str, AnswerValue] = {
             Criterion.Kind.YES_NO: self.value_bool,
             Criterion.Kind.LEVEL: self.value_level,
             Criterion.Kind.NUMBER: self.value_number,
             Criterion.Kind.TEXT: self.value_text or None,
-        }[self.criterion.kind]
+        }
+        return values[self.criterion.kind]
 
 
 def evidence_path(instance: "Evidence", filename: str) -> str:

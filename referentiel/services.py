@@ -120,7 +120,7 @@ def answers_of(assessment: Assessment) -> dict[str, Answer]:
 
 
 def answer_values(assessment: Assessment) -> dict[str, scoring.AnswerValue]:
-    values = {}
+    values: dict[str, scoring.AnswerValue] = {}
     for code, answer in answers_of(assessment).items():
         value = answer.value
         if isinstance(value, int) and not isinstance(value, bool):
@@ -136,7 +136,7 @@ def save_answers(
     """Stores the answers of one domain page: `values` maps a criterion code to (value, comment)."""
     if not assessment.is_draft:
         raise ValidationError(_("Cette auto-évaluation est terminée : elle ne se modifie plus."))
-    field = {
+    field: dict[str, str] = {
         Criterion.Kind.YES_NO: "value_bool",
         Criterion.Kind.LEVEL: "value_level",
         Criterion.Kind.NUMBER: "value_number",
@@ -246,9 +246,9 @@ def add_evidence(
     evidence = Evidence(
         assessment=assessment,
         criterion=criterion,
-        original_name=document.upload.name[:255],
+        original_name=document.name[:255],
         content_type=document.content_type,
-        size=document.upload.size,
+        size=document.size,
         uploaded_by=by,
     )
     evidence.file.save(f"upload.{document.extension}", document.upload, save=False)
@@ -266,7 +266,8 @@ def erase_evidence(evidence: Evidence) -> None:
     """Removes the evidence and its file (after the commit: a rollback keeps the file)."""
     storage, name = evidence.file.storage, evidence.file.name
     evidence.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    if name:  # evidence always has a file
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 # --- Peer review ---------------------------------------------------------------------------

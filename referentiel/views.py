@@ -32,6 +32,7 @@ from referentiel.models import (
 )
 from referentiel.pdf import report_pdf, scores_context
 from solidaire.lib.access import get_organisation_for_user, staff_required
+from solidaire.lib.http import AuthenticatedHttpRequest
 from solidaire.lib.pdf import pdf_response
 from solidaire.models import Organisation, User
 
@@ -48,14 +49,14 @@ def _posted_id(request: HttpRequest, name: str) -> str:
 # --- Self-assessment (the organisation's members) -------------------------------------------
 
 
-def _draft_for(request: HttpRequest, slug: str, pk: int) -> tuple[Organisation, Assessment]:
+def _draft_for(request: AuthenticatedHttpRequest, slug: str, pk: int) -> tuple[Organisation, Assessment]:
     organisation, _membership = get_organisation_for_user(request, slug)
     assessment = get_object_or_404(organisation.assessments.select_related("referentiel"), pk=pk)
     return organisation, assessment
 
 
 @login_required
-def assessment_home(request: HttpRequest, slug: str) -> HttpResponse:
+def assessment_home(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organisation, _membership = get_organisation_for_user(request, slug)
     if request.method == "POST":
         try:
@@ -73,7 +74,7 @@ def assessment_home(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def assessment_domain(request: HttpRequest, slug: str, pk: int, position: int) -> HttpResponse:
+def assessment_domain(request: AuthenticatedHttpRequest, slug: str, pk: int, position: int) -> HttpResponse:
     organisation, assessment = _draft_for(request, slug, pk)
     if not assessment.is_draft:
         return redirect("assessment_result", assessment.pk)
@@ -119,15 +120,15 @@ def _destination(go: str | None, position: int, total: int) -> int:
     return position
 
 
-def _evidence_by_criterion(assessment: Assessment) -> dict[int, list[Evidence]]:
-    grouped: dict[int, list[Evidence]] = {}
+def _evidence_by_criterion(assessment: Assessment) -> dict[int | None, list[Evidence]]:
+    grouped: dict[int | None, list[Evidence]] = {}
     for evidence in assessment.evidence.all():
         grouped.setdefault(evidence.criterion_id, []).append(evidence)
     return grouped
 
 
 @login_required
-def assessment_summary(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def assessment_summary(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     _organisation, assessment = _draft_for(request, slug, pk)
     if not assessment.is_draft:
         return redirect("assessment_result", assessment.pk)
@@ -146,7 +147,7 @@ def assessment_summary(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 
 @login_required
 @require_POST
-def evidence_delete(request: HttpRequest, slug: str, pk: int, evidence_pk: int) -> HttpResponse:
+def evidence_delete(request: AuthenticatedHttpRequest, slug: str, pk: int, evidence_pk: int) -> HttpResponse:
     _organisation, assessment = _draft_for(request, slug, pk)
     evidence = get_object_or_404(assessment.evidence.select_related("criterion__domain"), pk=evidence_pk)
     try:
@@ -166,7 +167,7 @@ def evidence_delete(request: HttpRequest, slug: str, pk: int, evidence_pk: int) 
 
 
 @login_required
-def assessment_result(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_result(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = get_readable_assessment(request, pk)
     member = is_member(request.user, assessment.organisation)
     reviews = assessment.reviews.filter(status=PeerReview.Status.SUBMITTED).select_related("reviewer")
@@ -190,7 +191,7 @@ def assessment_result(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def assessment_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = get_readable_assessment(request, pk)
     if assessment.is_draft:
         raise Http404
@@ -200,7 +201,7 @@ def assessment_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
+def evidence_download(request: AuthenticatedHttpRequest, pk: int, evidence_pk: int) -> FileResponse:
     assessment = get_readable_assessment(request, pk)
     evidence = get_object_or_404(assessment.evidence, pk=evidence_pk)
     response = FileResponse(
@@ -215,7 +216,7 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
 
 @login_required
 @require_POST
-def review_reply(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
+def review_reply(request: AuthenticatedHttpRequest, pk: int, comment_pk: int) -> HttpResponse:
     assessment = get_readable_assessment(request, pk)
     comment = get_object_or_404(ReviewComment.objects.filter(review__assessment=assessment), pk=comment_pk)
     form = ReplyForm(request.POST)
@@ -241,7 +242,7 @@ def assessment_url(assessment: Assessment) -> str:
 
 
 @login_required
-def review_list(request: HttpRequest) -> HttpResponse:
+def review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     reviews = request.user.peer_reviews.select_related("assessment__organisation").order_by(
         "status", "-assigned_at"
     )
@@ -249,7 +250,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(
         PeerReview.objects.select_related("assessment__organisation", "assessment__referentiel"),
         pk=pk,
@@ -287,7 +288,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def progress_plan(request: HttpRequest, slug: str) -> HttpResponse:
+def progress_plan(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organisation, _membership = get_organisation_for_user(request, slug)
     plan = organisation.progress_plans.exclude(status=ProgressPlan.Status.DRAFT).first()
     refused = None  # a refused update, shown again with its errors
@@ -324,7 +325,7 @@ def progress_plan(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @staff_required
-def staff_referentiels(request: HttpRequest) -> HttpResponse:
+def staff_referentiels(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         source = get_object_or_404(Referentiel, version=_posted_id(request, "version"))
         try:
@@ -343,7 +344,7 @@ def staff_referentiels(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def staff_referentiel(request: HttpRequest, version: int) -> HttpResponse:
+def staff_referentiel(request: AuthenticatedHttpRequest, version: int) -> HttpResponse:
     referentiel = get_object_or_404(Referentiel, version=version)
     editable = not referentiel.is_published
     data = request.POST if request.method == "POST" and editable else None
@@ -367,7 +368,7 @@ def staff_referentiel(request: HttpRequest, version: int) -> HttpResponse:
 
 
 @staff_required
-def staff_criterion(request: HttpRequest, version: int, pk: int) -> HttpResponse:
+def staff_criterion(request: AuthenticatedHttpRequest, version: int, pk: int) -> HttpResponse:
     criterion = get_object_or_404(Criterion.objects.select_related("domain__referentiel"), pk=pk)
     referentiel = criterion.domain.referentiel
     if referentiel.version != version:
@@ -385,7 +386,7 @@ def staff_criterion(request: HttpRequest, version: int, pk: int) -> HttpResponse
 
 
 @staff_required
-def staff_assessments(request: HttpRequest) -> HttpResponse:
+def staff_assessments(request: AuthenticatedHttpRequest) -> HttpResponse:
     assessments = (
         Assessment.objects.filter(status=Assessment.Status.COMPLETED)
         .select_related("organisation", "referentiel")
@@ -396,7 +397,7 @@ def staff_assessments(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def staff_assign_reviewers(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_assign_reviewers(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(Assessment.objects.select_related("organisation"), pk=pk)
     form = AssignReviewerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -420,7 +421,7 @@ def staff_assign_reviewers(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def staff_progress_plan(request: HttpRequest, slug: str) -> HttpResponse:
+def staff_progress_plan(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, slug=slug)
     plan = organisation.progress_plans.first()
     referentiel = (

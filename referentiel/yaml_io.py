@@ -26,13 +26,14 @@ same format, so that importing an export and exporting it again gives the same t
 import difflib
 import json
 import math
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
+from django.apps.registry import Apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -58,7 +59,7 @@ class VersionExistsError(ReferentielFileError):
 class _Loader(yaml.SafeLoader):
     """A safe loader that refuses a key written twice in the same mapping."""
 
-    def construct_mapping(self, node, deep=False):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         seen: set = set()
         for key_node, _value_node in node.value:
             key = self.construct_object(key_node, deep=deep)
@@ -78,7 +79,6 @@ def load_yaml(path_or_text: str | Path) -> dict:
     A `Path`, or a one-line `str` ending in .yaml or .yml, is read as a file; any other `str` is
     the YAML text itself.
     """
-    text = path_or_text
     if isinstance(path_or_text, Path) or (
         "\n" not in path_or_text and path_or_text.endswith((".yaml", ".yml"))
     ):
@@ -88,6 +88,8 @@ def load_yaml(path_or_text: str | Path) -> dict:
         except (OSError, UnicodeDecodeError) as error:
             reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
             raise ReferentielFileError(f"cannot read {path} ({reason})") from error
+    else:
+        text = path_or_text
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 — _Loader is a SafeLoader
     except yaml.MarkedYAMLError as error:
@@ -191,11 +193,11 @@ def _kind_of(value: Any) -> str:
     return type(value).__name__
 
 
-def _fail(where: str, problem: str) -> None:
+def _fail(where: str, problem: str) -> NoReturn:
     raise ReferentielFileError(f"{where}: {problem}")
 
 
-def _one_of(values) -> str:
+def _one_of(values: Iterable[str]) -> str:
     return ", ".join(values)
 
 
@@ -240,7 +242,8 @@ def _check_type(item: Any, place: str, key: _Key) -> None:
             _fail(place, f"expected a number, {got}")
         if isinstance(item, float) and not math.isfinite(item):
             _fail(place, f"expected a number, got {_show(item)}")
-        if _decimal(item).as_tuple().exponent < -2:
+        exponent = _decimal(item).as_tuple().exponent  # a letter only for NaN and infinities
+        if isinstance(exponent, int) and exponent < -2:
             _fail(place, f"{_show(item)} has more than 2 decimal places")
         if key.type == "percent" and not 0 <= item <= 100:
             _fail(place, f"{_show(item)} is not a percentage between 0 and 100")
@@ -319,7 +322,7 @@ def _validate_criterion(criterion: Any, where: str) -> None:
 # --- Import ----------------------------------------------------------------------------
 
 
-def _models(apps=None):
+def _models(apps: Apps | None = None) -> tuple[type[Referentiel], type[Domain], type[Criterion]]:
     if apps is None:
         return Referentiel, Domain, Criterion
     return (
@@ -333,12 +336,12 @@ def _text(mapping: dict, key: str) -> str:
     return mapping.get(key) or ""
 
 
-def _number(mapping: dict, key: str, default: Decimal | None) -> Decimal | None:
+def _number[D: Decimal | None](mapping: dict, key: str, default: D) -> Decimal | D:
     value = mapping.get(key)
     return default if value is None else _decimal(value)
 
 
-def import_version(data: dict, *, publish: bool, apps=None):
+def import_version(data: dict, *, publish: bool, apps: Apps | None = None) -> Referentiel:
     """Create the version described by `data`, its domains and criteria, in one transaction.
 
     Nothing is written unless the whole file is valid and its version number is free.
@@ -414,17 +417,17 @@ FOLD_AFTER = 80
 class _Dumper(yaml.SafeDumper):
     """Lists indented under their key; lists of plain values on one line; long texts as blocks."""
 
-    def increase_indent(self, flow=False, indentless=False):
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         return super().increase_indent(flow, False)
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str):
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     # Multi-line texts keep their lines (|); long ones are folded (>) to be read without quotes.
     style = "|" if "\n" in value else ">" if len(value) > FOLD_AFTER else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-def _represent_list(dumper: yaml.SafeDumper, value: list):
+def _represent_list(dumper: yaml.SafeDumper, value: list) -> yaml.SequenceNode:
     flow = all(isinstance(item, str | int | float) for item in value)
     return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
 
@@ -437,7 +440,7 @@ def _plain(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _with_texts(mapping: dict, obj, *names: str) -> dict:
+def _with_texts(mapping: dict, obj: Referentiel | Domain | Criterion, *names: str) -> dict:
     """Add the optional texts that are not empty."""
     for name in names:
         if getattr(obj, name, ""):
@@ -445,14 +448,14 @@ def _with_texts(mapping: dict, obj, *names: str) -> dict:
     return mapping
 
 
-def export_version(referentiel) -> str:
+def export_version(referentiel: Referentiel) -> str:
     """The YAML text of a version, in the format `import_version` reads."""
-    data = {"version": referentiel.version, "title": referentiel.title}
+    data: dict[str, Any] = {"version": referentiel.version, "title": referentiel.title}
     _with_texts(data, referentiel, "title_en", "description", "description_en")
     data["min_overall"] = _plain(referentiel.min_overall)
     data["domains"] = []
     for domain in referentiel.domains.order_by("position", "pk"):
-        item = {"code": domain.code, "name": domain.name}
+        item: dict[str, Any] = {"code": domain.code, "name": domain.name}
         _with_texts(item, domain, "name_en", "description", "description_en")
         item["min_score"] = _plain(domain.min_score)
         item["criteria"] = [_export_criterion(c) for c in domain.criteria.order_by("position", "pk")]
@@ -460,8 +463,8 @@ def export_version(referentiel) -> str:
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
 
 
-def _export_criterion(criterion) -> dict:
-    item = {"code": criterion.code, "question": criterion.question}
+def _export_criterion(criterion: Criterion) -> dict:
+    item: dict[str, Any] = {"code": criterion.code, "question": criterion.question}
     _with_texts(item, criterion, "question_en", "guidance", "guidance_en")
     item["kind"] = criterion.kind
     if criterion.kind == Criterion.Kind.NUMBER:

@@ -1,5 +1,9 @@
+from typing import cast
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from solidaire.models import (
@@ -17,6 +21,7 @@ from solidaire.models import (
     Sector,
     User,
 )
+from solidaire.models.audit import AuditEntryQuerySet
 
 
 @admin.register(User)
@@ -103,14 +108,27 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+ENTRY_FIELDS = (
+    "created_at",
+    "author",
+    "action",
+    "target_name",
+    "data",
+    "actor_ref",
+    "key_id",
+    "prev_hash",
+    "hash",
+)
 
 
 @admin.register(AuditEntry)
@@ -120,21 +138,12 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "author", "action", "target_name"]
     list_filter = ["action"]
     search_fields = ["action", "actor_ref", "target_id"]
-    fields = [
-        "created_at",
-        "author",
-        "action",
-        "target_name",
-        "data",
-        "actor_ref",
-        "key_id",
-        "prev_hash",
-        "hash",
-    ]
-    readonly_fields = fields
+    fields = ENTRY_FIELDS
+    readonly_fields = ENTRY_FIELDS
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("target_type").with_names()
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
+        entries = cast(AuditEntryQuerySet, super().get_queryset(request))  # the model's manager
+        return entries.select_related("target_type").with_names()
 
     @admin.display(description=_("auteur"))
     def author(self, entry: AuditEntry) -> str:

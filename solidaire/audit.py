@@ -121,7 +121,7 @@ def anchor_of_the_day() -> AuditAnchor | None:
     if existing is not None:
         return existing
     current = head()
-    if current is None:
+    if current is None or current.position is None:  # empty; head() always gives the position
         return None
     anchor, _created = AuditAnchor.objects.get_or_create(
         day=today, defaults={"position": current.position, "hash": current.hash, "due_at": timezone.now()}

@@ -1,11 +1,15 @@
 """System checks of the production settings (`manage.py check --deploy`)."""
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
-def audit_anchor_email(app_configs, **kwargs) -> list[CheckMessage]:
+def audit_anchor_email(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     if settings.AUDIT_ANCHOR_EMAIL:
         return []
     return [

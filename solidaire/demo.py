@@ -7,7 +7,7 @@ finds it and changes nothing.
 import random
 from datetime import date, timedelta
 from functools import cache
-from typing import TextIO
+from typing import Any, TextIO
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -369,7 +369,7 @@ def _demo_password_hash() -> str:
     return make_password(DEMO_PASSWORD)
 
 
-def demo_user(email: str, full_name: str, **extra) -> tuple[User, bool]:
+def demo_user(email: str, full_name: str, **extra: Any) -> tuple[User, bool]:
     defaults = {"full_name": full_name, "password": _demo_password_hash(), **extra}
     user, created = User.objects.get_or_create(email=email, defaults=defaults)
     if created:

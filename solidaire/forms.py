@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.db import models
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from solidaire.lib.images import ImageUploadField
 from solidaire.lib.siret import normalise_siret, validate_siret
 from solidaire.lib.text import fold
-from solidaire.models import Commune, Invitation, Membership, Offer, Organisation
+from solidaire.models import Commune, Invitation, Membership, Offer, Organisation, User
 from solidaire.models.organisations import validate_rna
 
 MAX_CHOICES_SHOWN = 8
@@ -19,14 +20,15 @@ class DecimalField(forms.DecimalField):
     them only when validating: before that, a formset comparing "sNaN" with the initial value
     (has_changed) raises InvalidOperation, a server error. Here they are invalid at once."""
 
-    def to_python(self, value) -> Decimal | None:
+    # django-stubs ignores the same override: Django's DecimalField is an IntegerField.
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         number = super().to_python(value)
         if number is not None and not number.is_finite():
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return number
 
 
-class WithinYears:
+class WithinYears(forms.Field):
     """A date or date and time field limited to the years a person may mean: beyond them,
     the arithmetic that follows a date (a reminder 15 days before a deadline, midnight in
     Paris as UTC) leaves what Python's dates can hold, and an OverflowError was a server
@@ -34,7 +36,7 @@ class WithinYears:
 
     FIRST_YEAR, LAST_YEAR = 1900, 2999
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         moment = super().to_python(value)
         if moment is not None and not self.FIRST_YEAR <= moment.year <= self.LAST_YEAR:
             raise forms.ValidationError(
@@ -60,7 +62,9 @@ class DateField(WithinYears, forms.DateField):
 ID_RANGE = range(-(2**63), 2**63)
 
 
-def _beyond_any_id(field: forms.ModelChoiceField, value) -> bool:
+def _beyond_any_id(field: forms.ModelChoiceField, value: object) -> bool:
+    if field.queryset is None:
+        return False
     meta = field.queryset.model._meta
     key_field = meta.get_field(field.to_field_name) if field.to_field_name else meta.pk
     if not isinstance(key_field, models.IntegerField):
@@ -72,23 +76,23 @@ def _beyond_any_id(field: forms.ModelChoiceField, value) -> bool:
 
 
 class ModelChoiceField(forms.ModelChoiceField):
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         if value not in self.empty_values and _beyond_any_id(self, value):
             raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def _check_values(self, value):
+    def clean(self, value: Any) -> Any:
         for item in value if isinstance(value, list | tuple) else []:
             if _beyond_any_id(self, item):
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
                 )
-        return super()._check_values(value)
+        return super().clean(value)
 
 
-def formfield(db_field: models.Field, **kwargs) -> forms.Field | None:
+def formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
     """The form field of a model field in the project's model forms: decimals are read and
     shown the way the page's language writes them ("62,5" in French); dates and times are
     limited to the years a person may mean; ids beyond any id are not a choice."""
@@ -110,7 +114,7 @@ class ModelFormMetaclass(forms.models.ModelFormMetaclass):
     """Gives every model form of the project, and those of modelform_factory and the
     formset factories, the form fields of `formfield` unless its Meta chooses others."""
 
-    def __new__(mcs, name, bases, attrs):
+    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> type:
         meta = attrs.get("Meta")
         if meta is not None and not hasattr(meta, "formfield_callback"):
             meta.formfield_callback = staticmethod(formfield)
@@ -150,7 +154,7 @@ class CommuneField(forms.CharField):
     Browsers with JavaScript get suggestions as the person types; without it, an
     ambiguous answer comes back with the communes to choose from."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 120)
         kwargs.setdefault(
             "help_text", _("Tapez le nom de la commune ou son code postal, par exemple « Rennes (35000) ».")
@@ -160,10 +164,10 @@ class CommuneField(forms.CharField):
             {"list": "commune-suggestions", "autocomplete": "off", "data-commune-input": ""}
         )
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: object) -> object:
         return str(value) if isinstance(value, Commune) else value
 
-    def clean(self, value):
+    def clean(self, value: object) -> Commune | None:
         text = super().clean(value)
         if not text:
             return None
@@ -209,12 +213,12 @@ class CommuneField(forms.CharField):
 class SiretField(forms.CharField):
     """Accepts the spaces people type ("732 829 320 00074") and keeps the 14 digits."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=20, validators=[validate_siret], **kwargs)
         self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
 
-    def to_python(self, value):
-        return normalise_siret(super().to_python(value))
+    def to_python(self, value: Any) -> str:
+        return normalise_siret(super().to_python(value) or "")
 
 
 IDENTIFIERS_LOCKED = _(
@@ -226,15 +230,15 @@ IDENTIFIERS_LOCKED = _(
 class RnaField(forms.CharField):
     """Accepts "w 352 001 234" and keeps "W352001234"."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", Organisation._meta.get_field("rna").help_text)
         super().__init__(
             label=_("Numéro RNA"), max_length=20, required=False, validators=[validate_rna], **kwargs
         )
         self.widget.attrs.update({"autocomplete": "off"})
 
-    def to_python(self, value):
-        return "".join(super().to_python(value).split()).upper()
+    def to_python(self, value: Any) -> str:
+        return "".join((super().to_python(value) or "").split()).upper()
 
 
 class OrganisationForm(ModelForm):
@@ -268,7 +272,7 @@ class OrganisationForm(ModelForm):
             "address": forms.TextInput(attrs={"autocomplete": "street-address"}),
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["commune"] = str(self.instance.commune)
@@ -308,7 +312,7 @@ class InvitationForm(ModelForm):
         fields = ["email", "role"]
         widgets = {"role": forms.RadioSelect}
 
-    def __init__(self, *args, organisation: Organisation, **kwargs) -> None:
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         self.organisation = organisation
         super().__init__(*args, **kwargs)
         self.fields["role"].initial = Membership.Role.EDITOR
@@ -335,7 +339,7 @@ class AccountDeleteForm(Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
 

@@ -8,6 +8,7 @@ the audit trail keep their integrity and their counts, but no longer carry the n
 the email address of the person."""
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -41,7 +42,7 @@ def register_eraser(eraser: Eraser) -> Eraser:
     return eraser
 
 
-def _date(value) -> str | None:
+def _date(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
@@ -54,7 +55,7 @@ def export_personal_data(user: User) -> dict[str, Any]:
             "language": user.language,
             "date_joined": _date(user.date_joined),
             "last_login": _date(user.last_login),
-            "second_factor": user.authenticator_set.exists(),
+            "second_factor": Authenticator.objects.filter(user=user).exists(),
             "email_addresses": list(
                 EmailAddress.objects.filter(user=user).values("email", "verified", "primary")
             ),

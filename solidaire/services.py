@@ -7,6 +7,7 @@ it changes and writes the audit trail in the same transaction.
 
 from collections.abc import Collection
 from datetime import date, datetime, time
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -41,7 +42,7 @@ def _transition(
     by: User | None,
     action: str,
     reason: str = "",
-    **fields,
+    **fields: Any,
 ) -> Organisation:
     with transaction.atomic():
         locked = Organisation.objects.select_for_update().get(pk=organisation.pk)

@@ -19,8 +19,9 @@ may still point to them.
 import json
 import lzma
 from collections.abc import Iterable
+from io import TextIOBase
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from django.db import models, transaction
 
@@ -134,7 +135,7 @@ def _sync(model: type[models.Model], fields: list[str], rows: dict[str, tuple]) 
     """Insert or update `rows` ({pk: values of `fields`}) where they differ
     from the database. Returns (created, updated)."""
     pk_name = model._meta.pk.name
-    queryset = model.objects.values_list(pk_name, *fields)
+    queryset = model._default_manager.values_list(pk_name, *fields)
     if len(rows) < 500:
         queryset = queryset.filter(pk__in=list(rows))
     # Else one scan of the table beats a 35,000-item IN clause (and SQLite's parameter limit).
@@ -147,7 +148,7 @@ def _sync(model: type[models.Model], fields: list[str], rows: dict[str, tuple]) 
     if to_write:
         # An upsert, not bulk_update: one INSERT … ON CONFLICT per batch on both
         # SQLite and PostgreSQL, where bulk_update would build huge CASE clauses.
-        model.objects.bulk_create(
+        model._default_manager.bulk_create(
             to_write,
             batch_size=BATCH_SIZE,
             update_conflicts=True,
@@ -158,7 +159,7 @@ def _sync(model: type[models.Model], fields: list[str], rows: dict[str, tuple]) 
 
 
 def load_territories(
-    path: Path | str = DEFAULT_FIXTURE, *, only_region: str | None = None, stdout: TextIO | None = None
+    path: Path | str = DEFAULT_FIXTURE, *, only_region: str | None = None, stdout: TextIOBase | None = None
 ) -> dict[str, int]:
     """Load the fixture into the database, all of France or only one region
     (with its départements and communes). Returns the number of rows created
@@ -184,7 +185,7 @@ def load_territories(
 
     counts: dict[str, int] = {}
     with transaction.atomic():
-        steps = [
+        steps: list[tuple[str, type[models.Model], list[str], dict[str, tuple]]] = [
             ("regions", Region, ["name"], {code: (name,) for code, name in regions}),
             (
                 "departements",

@@ -5,7 +5,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -22,14 +22,15 @@ from solidaire.forms import (
     find_communes,
 )
 from solidaire.lib.access import get_organisation_for_user, staff_required
+from solidaire.lib.http import AuthenticatedHttpRequest
 from solidaire.models import AuditEntry, Invitation, Membership, Organisation
 from solidaire.privacy import blockers, delete_account, export_personal_data
 from solidaire.tasks import geocode_after_commit
 
 
-def public_media(request: HttpRequest, path: str) -> HttpResponse:
+def public_media(request: HttpRequest, path: str) -> HttpResponseBase:
     """Public uploads on the local disk (logos, photos); a proxy may serve /media/ instead."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    return serve(request, path, document_root=str(settings.MEDIA_ROOT))
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -53,7 +54,7 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     memberships = request.user.memberships.select_related("organisation").order_by("organisation__legal_name")
     invitations = Invitation.objects.filter(
         email__iexact=request.user.email, accepted_at=None
@@ -66,7 +67,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organisation_create(request: HttpRequest) -> HttpResponse:
+def organisation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         organisation = services.create_organisation(form.save(commit=False), by=request.user)
@@ -92,13 +93,13 @@ def _render_detail(
 
 
 @login_required
-def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def organisation_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organisation, membership = get_organisation_for_user(request, slug)
     return _render_detail(request, membership, InvitationForm(organisation=organisation))
 
 
 @login_required
-def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def organisation_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organisation, _membership = get_organisation_for_user(request, slug)
     old_address = (organisation.address, organisation.commune_id)
     form = OrganisationForm(request.POST or None, request.FILES or None, instance=organisation)
@@ -115,7 +116,7 @@ def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_invite(request: HttpRequest, slug: str) -> HttpResponse:
+def member_invite(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organisation, membership = get_organisation_for_user(request, slug, admin=True)
     form = InvitationForm(request.POST, organisation=organisation)
     if form.is_valid():
@@ -131,7 +132,7 @@ def member_invite(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def member_remove(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     organisation, _membership = get_organisation_for_user(request, slug, admin=True)
     target = get_object_or_404(organisation.memberships.select_related("user"), pk=pk)
     try:
@@ -169,7 +170,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def offer_create(request: HttpRequest, slug: str) -> HttpResponse:
+def offer_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organisation, _membership = get_organisation_for_user(request, slug)
     form = OfferForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -182,7 +183,7 @@ def offer_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def offer_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def offer_edit(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     organisation, _membership = get_organisation_for_user(request, slug)
     offer = get_object_or_404(organisation.offers, pk=pk)
     form = OfferForm(request.POST or None, request.FILES or None, instance=offer)
@@ -195,7 +196,7 @@ def offer_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
-def offer_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def offer_delete(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     organisation, _membership = get_organisation_for_user(request, slug)
     offer = get_object_or_404(organisation.offers, pk=pk)
     if request.method == "POST":
@@ -214,7 +215,7 @@ def commune_suggestions(request: HttpRequest) -> JsonResponse:
 
 
 @staff_required
-def staff_organisations(request: HttpRequest) -> HttpResponse:
+def staff_organisations(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("statut", "")
     organisations = Organisation.objects.select_related("commune", "legal_form").order_by("legal_name")
     if status in Organisation.Status.values:
@@ -229,7 +230,7 @@ def staff_organisations(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def staff_organisation(request: HttpRequest, slug: str) -> HttpResponse:
+def staff_organisation(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation.objects.select_related("commune"), slug=slug)
     action = request.POST.get("action")
     # A copy: the form writes what was typed into its instance, shown above it if refused.
@@ -260,7 +261,7 @@ def staff_organisation(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def personal_data(request: HttpRequest) -> HttpResponse:
+def personal_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A person's data: a page that says what is kept, and the JSON download."""
     if request.GET.get("format") == "json":
         data = export_personal_data(request.user)
@@ -272,7 +273,7 @@ def personal_data(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def account_delete(request: HttpRequest) -> HttpResponse:
+def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST or None, user=request.user)
     reasons = blockers(request.user)
     if request.method == "POST" and not reasons and form.is_valid():

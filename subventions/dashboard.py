@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from solidaire.lib.csv_export import CsvWriter
-from subventions.models import REPORT_RELATED, Grant, Report, ReportState
+from subventions.models import REPORT_RELATED, Grant, Report, ReportQuerySet, ReportState
 from subventions.pdf import indicator_chart
 
 # The dashboard's columns, the most urgent first.
@@ -44,7 +44,7 @@ class DashboardChart:
     svg: str
 
 
-def dashboard_reports(filters: dict, today: date) -> QuerySet[Report]:
+def dashboard_reports(filters: dict, today: date) -> ReportQuerySet:
     """The reports of awarded grants that the filters select, the late ones first."""
     reports = Report.objects.filter(grant_indicator__grant__status__in=Grant.SHOWN_STATUSES)
     lookups = {

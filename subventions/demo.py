@@ -142,7 +142,9 @@ def populate(out: TextIO) -> None:
 
 
 def _indicators(referentiel: Referentiel) -> dict[str, Indicator]:
-    criteria = {c.code: c for c in Criterion.objects.filter(domain__referentiel=referentiel)}
+    criteria: dict[str | None, Criterion] = {
+        c.code: c for c in Criterion.objects.filter(domain__referentiel=referentiel)
+    }
     indicators = {}
     for code, name, name_en, unit, direction, cumulative, criterion in INDICATORS:
         indicators[code], _created = Indicator.objects.get_or_create(
@@ -213,14 +215,14 @@ def _grant(
             by=staff,
         )  # fmt: skip
     services.award_grant(grant, by=staff)
-    services.pay_instalment(grant.instalments.first(), by=staff, paid_on=start)
+    services.pay_instalment(grant.instalments.all()[0], by=staff, paid_on=start)
     _report(grant, spec, staff, today)
     return grant
 
 
 def _report(grant: Grant, spec: ProgrammeSpec, staff: User, today: date) -> None:
     """Past reports in turn validated, validated, sent back, submitted; the latest stays late."""
-    member = grant.organisation.memberships.select_related("user").order_by("pk").first().user
+    member = grant.organisation.memberships.select_related("user").earliest("pk").user
     values = {follow.indicator: follow.value for follow in spec.follows}
     past = list(
         Report.objects.filter(grant_indicator__grant=grant, due_date__lt=today)

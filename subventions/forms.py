@@ -5,6 +5,7 @@ remain the authority (eligibility, the sum of the instalments, the award)."""
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db.models import Q
@@ -27,6 +28,9 @@ from subventions.models import (
     ReportState,
 )
 
+if TYPE_CHECKING:  # django-stubs-ext, a development dependency: a str or a lazy translation
+    from django_stubs_ext import StrOrPromise
+
 DATE_WIDGET = {"type": "date"}
 DATE_FORMAT = "%Y-%m-%d"
 POSITIVE = {"min_value": _("Le montant doit être supérieur à zéro.")}
@@ -39,13 +43,15 @@ def date_input() -> forms.DateInput:
 class SpacedDecimalField(DecimalField):
     """Reads "24 000", "24 000,50" or "24000.50": people group thousands with spaces."""
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # as DecimalField's
         if isinstance(value, str):
             value = "".join(value.split())  # spaces, non-breaking ones included
         return super().to_python(value)
 
 
-def amount_field(label: str, *, max_digits: int = 12, required: bool = True, **extra) -> forms.DecimalField:
+def amount_field(
+    label: "StrOrPromise", *, max_digits: int = 12, required: bool = True, **extra: Any
+) -> forms.DecimalField:
     """A decimal typed the French way ("1 200,50") or with a dot."""
     return SpacedDecimalField(
         label=label,
@@ -89,8 +95,9 @@ class ProgrammeForm(ModelForm):
             )
         return slug
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if not cleaned.get("slug") and not self.has_error("slug") and cleaned.get("name"):
             self.add_error("slug", _("Indiquez un identifiant fait de lettres, de chiffres et de tirets."))
         return cleaned
@@ -107,11 +114,11 @@ class CriterionRuleForm(ModelForm):
         # CriterionRule.clean reads the criterion: without one, the field's error says it all.
         if self.cleaned_data.get("criterion") is None:
             return
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # a hook of ModelForm that django-stubs leaves out
 
 
 class BaseCriterionRuleFormSet(forms.BaseInlineFormSet):
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         current = Referentiel.objects.current()
         # The current référentiel's criteria, and those the programme's rules already name.
@@ -121,9 +128,8 @@ class BaseCriterionRuleFormSet(forms.BaseInlineFormSet):
             .select_related("domain__referentiel")
             .order_by("-domain__referentiel__version", "domain__position", "position")
         )
-        for form in self.forms:
-            form.fields["criterion"].queryset = queryset
-        self.empty_form.fields["criterion"].queryset = queryset
+        for form in [*self.forms, self.empty_form]:
+            cast(forms.ModelChoiceField, form.fields["criterion"]).queryset = queryset
 
     def _ruled(self) -> list[int]:
         if self.instance.pk is None:
@@ -133,7 +139,8 @@ class BaseCriterionRuleFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         seen: set[int] = set()
         for form in self.forms:
-            if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
+            # _should_delete_form: a hook of BaseFormSet that django-stubs leaves out.
+            if not hasattr(form, "cleaned_data") or self._should_delete_form(form):  # type: ignore[attr-defined]
                 continue
             criterion = form.cleaned_data.get("criterion")
             if criterion is None:
@@ -214,8 +221,9 @@ class InstalmentForm(Form):
         _("Montant (€)"), required=False, min_value=Decimal("0.01"), error_messages=POSITIVE
     )
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         day, value = cleaned.get("planned_on"), cleaned.get("amount")
         if day and value is None and not self.has_error("amount"):
             self.add_error("amount", _("Indiquez le montant de ce versement."))
@@ -248,7 +256,11 @@ class BaseInstalmentFormSet(forms.BaseFormSet):
             raise forms.ValidationError(problems)
 
 
-InstalmentFormSet = forms.formset_factory(InstalmentForm, formset=BaseInstalmentFormSet, extra=3)
+# formset_factory subclasses the formset it is given; django-stubs says a plain BaseFormSet.
+InstalmentFormSet = cast(
+    type[BaseInstalmentFormSet],
+    forms.formset_factory(InstalmentForm, formset=BaseInstalmentFormSet, extra=3),
+)
 
 
 class GrantIndicatorForm(Form):
@@ -272,8 +284,9 @@ class GrantIndicatorForm(Form):
         "first_due": _("Indiquez la première échéance."),
     }
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         filled = [name for name in self.fields if cleaned.get(name) not in (None, "")]
         if not filled:
             return cleaned
@@ -321,7 +334,10 @@ class BaseGrantIndicatorFormSet(forms.BaseFormSet):
                 )
 
 
-GrantIndicatorFormSet = forms.formset_factory(GrantIndicatorForm, formset=BaseGrantIndicatorFormSet, extra=2)
+GrantIndicatorFormSet = cast(
+    type[BaseGrantIndicatorFormSet],
+    forms.formset_factory(GrantIndicatorForm, formset=BaseGrantIndicatorFormSet, extra=2),
+)
 
 
 class ReportForm(Form):
@@ -382,9 +398,9 @@ class DashboardFilterForm(Form):
 class YearForm(Form):
     annee = forms.TypedChoiceField(label=_("Année de la convention"), coerce=int, choices=[])
 
-    def __init__(self, *args, years: list[int], **kwargs) -> None:
+    def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["annee"].choices = [(year, str(year)) for year in years]
+        cast(forms.TypedChoiceField, self.fields["annee"]).choices = [(year, str(year)) for year in years]
 
 
 # --- Equity stakes in SCICs ----------------------------------------------------------------
@@ -401,6 +417,7 @@ class EquityStakeForm(ModelForm):
         widgets = {"acquired_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         localized_fields = ["share", "amount"]  # "12,5" as people write it in French
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.filter(legal_form__code="scic")
+        organisation = cast(forms.ModelChoiceField, self.fields["organisation"])  # a foreign key's field
+        organisation.queryset = Organisation.objects.filter(legal_form__code="scic")

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from referentiel.models import MAX_LEVEL, PERCENT, Criterion, Translated
 from solidaire.lib.storage import private_storage
-from solidaire.models import Organisation, ReminderBase
+from solidaire.models import Organisation, ReminderBase, User
 from subventions.periods import STEP_MONTHS, Period, periods
 
 POSITIVE_AMOUNT = [MinValueValidator(Decimal("0.01"))]
@@ -387,7 +388,7 @@ class ReportQuerySet(models.QuerySet["Report"]):
         late = When(status=ReportState.DUE, due_date__lt=today or timezone.localdate(), then=Value(0))
         return self.order_by(Case(late, default=Value(1)), *then)
 
-    def for_user(self, user) -> "ReportQuerySet":
+    def for_user(self, user: User | AnonymousUser) -> "ReportQuerySet":
         if not user.is_authenticated:
             return self.none()
         return self.filter(grant_indicator__grant__organisation__memberships__user=user)
@@ -456,7 +457,7 @@ class Report(models.Model):
         return self.status
 
     def get_state_display(self) -> str:
-        return ReportState(self.state).label
+        return str(ReportState(self.state).label)
 
     @property
     def is_late(self) -> bool:

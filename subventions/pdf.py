@@ -74,7 +74,7 @@ class FollowedIndicator:
 
     @property
     def validated_total(self) -> Decimal:
-        return sum((report.value for report in self.validated), Decimal(0))
+        return sum((report.value for report in self.validated if report.value is not None), Decimal(0))
 
     @property
     def latest_value(self) -> Decimal | None:

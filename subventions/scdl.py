@@ -11,13 +11,25 @@ vocabulary."""
 
 from collections.abc import Iterator
 from datetime import date
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from solidaire.lib.csv_export import CsvWriter
 from subventions.models import Grant
+
+if TYPE_CHECKING:  # django-stubs-ext, a development dependency, types what a query annotates
+    from django_stubs_ext import WithAnnotations
+
+    class _Payments(TypedDict):
+        first_payment: date | None
+        last_payment: date | None
+        payments: int
+
+    # A grant as grants_of_year reads it: with the dates of its first and last instalments.
+    GrantOfYear = WithAnnotations[Grant, _Payments]
 
 SCHEMA_VERSION = "2.1.1"
 SCHEMA_URL = f"https://schema.data.gouv.fr/scdl/subventions/{SCHEMA_VERSION}/documentation.html"
@@ -44,8 +56,8 @@ FIELDS = {
     "dispositifAide": _("Le dispositif de la Région au titre duquel la subvention est attribuée (son nom)."),
 }
 COLUMNS = list(FIELDS)
-NATURE = {Grant.Nature.CASH: "aide en numéraire", Grant.Nature.IN_KIND: "aide en nature"}
-CONDITIONS = {
+NATURE: dict[str, str] = {Grant.Nature.CASH: "aide en numéraire", Grant.Nature.IN_KIND: "aide en nature"}
+CONDITIONS: dict[str, str] = {
     Grant.PaymentConditions.SINGLE: "unique",
     Grant.PaymentConditions.INSTALMENTS: "échelonné",
     Grant.PaymentConditions.OTHER: "autre",
@@ -54,7 +66,7 @@ CONDITIONS = {
 FULL_SHARE = "1.00"
 
 
-def grants_of_year(year: int):
+def grants_of_year(year: int) -> "QuerySet[GrantOfYear]":
     return (
         Grant.objects.filter(
             status__in=[Grant.Status.AWARDED, Grant.Status.CLOSED], convention_date__year=year
@@ -70,18 +82,23 @@ def grants_of_year(year: int):
 
 
 def payment_dates(first: date | None, last: date | None, fallback: tuple[date, date]) -> str:
-    if first is None:
+    if first is None or last is None:
         first, last = fallback  # no instalment recorded: the grant's period
     if first == last:
         return first.isoformat()
     return f"{first.isoformat()}/{last.isoformat()}"
 
 
-def row(grant: Grant) -> list[str]:
+def _date(value: date | None) -> str:
+    # The schema writes a missing value as an empty field.
+    return value.isoformat() if value else ""
+
+
+def row(grant: "GrantOfYear") -> list[str]:
     return [
         settings.SCDL_ATTRIBUTING_NAME,
         settings.SCDL_ATTRIBUTING_SIRET,
-        grant.convention_date.isoformat(),
+        _date(grant.convention_date),
         grant.decision_reference,
         grant.beneficiary_name,
         grant.beneficiary_siret,

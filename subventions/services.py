@@ -5,6 +5,7 @@ instalment or a report is written to the audit trail."""
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -133,7 +134,7 @@ def _criterion_problem(
         if answer.value is True:
             return None
         return _("Critère « %(criterion)s » : la réponse est « non », le dispositif demande « oui ».") % name
-    value = Decimal(answer.value)
+    value = Decimal(cast(int | Decimal | str, answer.value))  # answered, a level or a number
     if criterion.kind == Criterion.Kind.LEVEL:
         if value >= minimum:
             return None
@@ -160,7 +161,7 @@ def _audit_value(value: object) -> object:
     return value.pk if isinstance(value, models.Model) else value
 
 
-def draft_grant(organisation: Organisation, programme: Programme, *, by: User, **fields) -> Grant:
+def draft_grant(organisation: Organisation, programme: Programme, *, by: User, **fields: Any) -> Grant:
     """A grant in preparation. It may be drafted for an ineligible organisation: the
     reasons are shown (check_eligibility) and awarding it is refused until they are gone."""
     _require_staff(by)
@@ -178,7 +179,7 @@ def draft_grant(organisation: Organisation, programme: Programme, *, by: User, *
     return grant
 
 
-def update_grant(grant: Grant, *, by: User, **changes) -> Grant:
+def update_grant(grant: Grant, *, by: User, **changes: Any) -> Grant:
     """Changes fields of a grant in preparation; each change is audited with its old value."""
     _require_staff(by)
     if not grant.is_draft:
@@ -276,7 +277,7 @@ def add_grant_indicator(
 EDITABLE_INDICATOR_FIELDS = {"baseline", "target", "periodicity", "first_due"}
 
 
-def update_grant_indicator(grant_indicator: GrantIndicator, *, by: User, **changes) -> GrantIndicator:
+def update_grant_indicator(grant_indicator: GrantIndicator, *, by: User, **changes: Any) -> GrantIndicator:
     """Changes the baseline, target or calendar of an indicator while the grant is a draft
     (afterwards its reports exist and are what the organisation answers)."""
     _require_staff(by)
@@ -464,8 +465,8 @@ def submit_report(
         old_file = report.evidence.name if evidence and report.evidence else None
         if evidence:
             report.evidence.save(f"upload.{evidence.extension}", evidence.upload, save=False)
-            report.evidence_name = evidence.upload.name[:255]
-            report.evidence_type, report.evidence_size = evidence.content_type, evidence.upload.size
+            report.evidence_name = evidence.name[:255]
+            report.evidence_type, report.evidence_size = evidence.content_type, evidence.size
         report.value, report.comment = value, comment.strip()
         report.status, report.submitted_at, report.submitted_by = ReportState.SUBMITTED, timezone.now(), by
         report.save(update_fields=[*REPORTED_FIELDS, "status", "submitted_at", "submitted_by"])

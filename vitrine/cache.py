@@ -26,13 +26,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any, Concatenate
 
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.middleware.csrf import get_token
+from django.template.response import SimpleTemplateResponse
 from django.utils.translation import get_language
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ GENERATION_KEY = "vitrine:generation"
 FORMAT = 3
 CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{32,64}"')
 CSRF_PLACEHOLDER = b'name="csrfmiddlewaretoken" value="@csrf@"'
+
+type Response = HttpResponse | StreamingHttpResponse  # with a body, or streamed
 
 # Whether this process stored an entry since it last moved the generation on (see changed()).
 _stored_since_bump = True
@@ -87,7 +91,7 @@ def _bump_after_commit() -> None:
         logger.exception("The showcase cache generation could not be moved on.")
 
 
-def changed(using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+def changed(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
     """Signal receiver: something the showcase shows changed.
 
     Inside a transaction, the generation moves on after the commit, so that a page cached
@@ -168,7 +172,8 @@ class Entry:
     parts: int = 0  # a streamed response: the number of parts stored under "<key>:<n>"
     csrf: bool = False
 
-    def response(self, request: HttpRequest, key: str) -> HttpResponse | StreamingHttpResponse:
+    def response(self, request: HttpRequest, key: str) -> Response:
+        response: Response
         if self.parts:
             response = StreamingHttpResponse(_stored_parts(key, self.parts), status=self.status)
         else:
@@ -184,7 +189,7 @@ class Entry:
 
 def page_key(request: HttpRequest, generation_value: int) -> str:
     # The host and scheme: sitemaps and feeds may write absolute addresses from them.
-    raw = "\n".join([request.scheme, request.get_host(), get_language() or "", request.get_full_path()])
+    raw = "\n".join([request.scheme or "", request.get_host(), get_language() or "", request.get_full_path()])
     digest = hashlib.sha256(raw.encode()).hexdigest()[:40]
     return f"vitrine:page:{FORMAT}:{generation_value}:{digest}"
 
@@ -231,7 +236,7 @@ def _visitor_without_messages(request: HttpRequest) -> bool:
     return len(get_messages(request)) == 0
 
 
-def _storable(request: HttpRequest, response: HttpResponse) -> bool:
+def _storable(request: HttpRequest, response: HttpResponseBase) -> bool:
     return (
         response.status_code == 200
         and not response.cookies
@@ -240,12 +245,14 @@ def _storable(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
-def cached_for_visitors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def cached_for_visitors[**P](
+    view: Callable[Concatenate[HttpRequest, P], Response],
+) -> Callable[Concatenate[HttpRequest, P], Response]:
     """Serves a GET from the cache to visitors who are not signed in, and stores what the
     view answers them. Costs two cache reads on a hit (the generation, the entry), no SQL."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> Response:
         if not _visitor_without_messages(request):
             return view(request, *args, **kwargs)
         try:
@@ -271,17 +278,17 @@ def cached_for_visitors(view: Callable[..., HttpResponse]) -> Callable[..., Http
     return wrapper
 
 
-def _store(request: HttpRequest, response: HttpResponse, key: str) -> None:
+def _store(request: HttpRequest, response: Response, key: str) -> None:
     global _stored_since_bump
     if not _storable(request, response):
         return
     headers = tuple(response.items())
-    if response.streaming:
-        response.streaming_content = _store_stream(
-            key, response.streaming_content, Entry(response.status_code, headers)
-        )
+    if isinstance(response, StreamingHttpResponse):
+        content = response.streaming_content
+        if isinstance(content, Iterator):  # the stream of a view that is not async
+            response.streaming_content = _store_stream(key, content, Entry(response.status_code, headers))
         return
-    if hasattr(response, "render") and not response.is_rendered:
+    if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
         response.render()  # a TemplateResponse (the sitemaps)
     body, tokens = CSRF_INPUT.subn(CSRF_PLACEHOLDER, response.content)
     cache.set(key, Entry(response.status_code, headers, body=body, csrf=bool(tokens)), timeout())

@@ -73,7 +73,7 @@ class OfferRow(NamedTuple):
     category_en: str
 
 
-def _fetch(sql: str, ids: list[int], *params: object) -> list[tuple]:
+def _fetch(sql: str, ids: list[int], *params: str) -> list[tuple]:
     tables = {
         "organisation": Organisation._meta.db_table,
         "commune": Commune._meta.db_table,

@@ -8,10 +8,10 @@ sector alone (on PostgreSQL), and counted with a GROUP BY otherwise.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from html import escape
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Count, Func, QuerySet
@@ -33,6 +33,9 @@ from solidaire.models import (
     Sector,
 )
 from vitrine.filters import OrganisationFilter, Sort, listed_organisations
+
+if TYPE_CHECKING:  # django-stubs-ext, a development dependency: a str or a lazy translation
+    from django_stubs_ext import StrOrPromise
 
 # Beyond this many communes in a selection, the commune filter offers the communes with the
 # most organisations (choosing a département first narrows the list).
@@ -91,10 +94,10 @@ class FilterPanel:
     params: QueryDict
     search: str
     sort: str
-    sorts: list[tuple[str, str]]
+    sorts: "list[tuple[str, StrOrPromise]]"  # labels translated when shown
     errors: list[str]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Facet]:
         return iter(self.facets.values())
 
     @property
@@ -312,7 +315,7 @@ def _tables() -> dict[str, str]:
     }
 
 
-def _panel_data(**counts) -> PanelData:
+def _panel_data(**counts: Any) -> PanelData:
     """The reference lists, in one query, with the counts given."""
     lists: dict[str, list] = defaultdict(list)
     with connection.cursor() as cursor:
@@ -425,7 +428,7 @@ def _counts(filterset: OrganisationFilter, without: Iterable[str], *group_by: st
     return selection.values_list(*group_by).annotate(n=Count("pk")).order_by()
 
 
-def _sorts(searching: bool) -> list[tuple[str, str]]:
+def _sorts(searching: bool) -> "list[tuple[str, StrOrPromise]]":
     """The choices of the sort select. The first, empty, is the default (relevance when
     searching, the name otherwise), so that a search typed after browsing by name, without
     touching the select, is sorted by relevance."""

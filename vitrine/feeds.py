@@ -1,6 +1,7 @@
 """Atom feed of the organisations newly listed on the showcase."""
 
 from datetime import datetime, time
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
@@ -17,6 +18,15 @@ from vitrine.jsonld import absolute
 
 ENTRIES = 50
 SUMMARY_CHARS = 500
+
+if TYPE_CHECKING:  # django-stubs-ext, a development dependency, types what a query annotates
+    from django_stubs_ext import WithAnnotations
+
+    class _Summary(TypedDict):
+        summary: str
+
+    # An organisation as the feed's query reads it: with its summary.
+    Entry = WithAnnotations[Organisation, _Summary]
 
 
 class NewlyListedFeed(Feed):
@@ -36,7 +46,7 @@ class NewlyListedFeed(Feed):
     def feed_url(self) -> str:
         return absolute(reverse("vitrine:feed"))
 
-    def items(self) -> QuerySet[Organisation]:
+    def items(self) -> "QuerySet[Entry]":
         return (
             listed_organisations()
             .select_related("commune", "sector")
@@ -57,7 +67,7 @@ class NewlyListedFeed(Feed):
     def item_title(self, item: Organisation) -> str:
         return f"{item.name} ({item.commune.name})"
 
-    def item_description(self, item: Organisation) -> str:
+    def item_description(self, item: "Entry") -> str:
         # Atom writes the summary as type="html": the organisation's text is
         # escaped so that a reader renders it as text, never as markup.
         return escape(item.summary)

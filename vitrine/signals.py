@@ -2,6 +2,8 @@
 public page, feed or export shows. Status transitions save with `update_fields`, which sends
 `post_save` like any other save."""
 
+from typing import Any
+
 from django.db.models.signals import post_delete, post_save
 
 from referentiel.models import Assessment, Domain, Referentiel
@@ -33,7 +35,7 @@ SHOWN = [
 ]
 
 
-def _assessment_saved(sender, instance: Assessment, using: str, **kwargs) -> None:
+def _assessment_saved(sender: type[Assessment], instance: Assessment, using: str, **kwargs: Any) -> None:
     # A completed assessment draws the radar of the organisation's page; drafts show nowhere.
     if instance.status == Assessment.Status.COMPLETED:
         changed(using=using)

@@ -24,7 +24,7 @@ from vitrine.paths import path_maker
 
 
 class _OnSiteUrl(Sitemap):
-    def get_domain(self, site=None) -> str:
+    def get_domain(self, site: object = None) -> str:  # from SITE_URL, whatever the site
         return urlsplit(settings.SITE_URL).netloc
 
     def get_protocol(self, protocol: str | None = None) -> str:
@@ -111,5 +111,7 @@ def index(request: HttpRequest) -> TemplateResponse:
         location = f"{settings.SITE_URL}{_reverse('sitemap_section', (section,))}"
         lastmod = sitemap.get_latest_lastmod()
         for page in range(1, sitemap.paginator.num_pages + 1):
-            items.append(SitemapIndexItem(location if page == 1 else f"{location}?p={page}", lastmod))
+            # Django annotates last_mod as a bool; it is the date of the latest change.
+            item = SitemapIndexItem(location if page == 1 else f"{location}?p={page}", lastmod)  # type: ignore[arg-type]
+            items.append(item)
     return TemplateResponse(request, "sitemap_index.xml", {"sitemaps": items}, content_type="application/xml")

@@ -54,6 +54,8 @@ class NarrowPaginator(Paginator):
     order from the index. Fetching the rows by id, rather than with the
     selection's filters and ordering again around the ids, saves planning that query."""
 
+    object_list: QuerySet
+
     def __init__(self, object_list: QuerySet, per_page: int, rows: Callable[[list[int]], list]) -> None:
         super().__init__(object_list, per_page)
         self.rows = rows
@@ -65,7 +67,7 @@ class NarrowPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        return self._get_page(self.rows(ids), number, self)
+        return Page(self.rows(ids), number, self)
 
 
 def _map_settings() -> dict[str, str]:

@@ -15,7 +15,7 @@ def is_assembly_member(context: template.Context) -> bool:
     one query, once per request."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if request is None or user is None or not user.is_authenticated:
         return False
     if not hasattr(request, "_is_assembly_member"):
         request._is_assembly_member = (

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +20,7 @@ from referentiel.models import Assessment, Criterion, Evidence
 from referentiel.pdf import scores_context
 from solidaire.forms import OfferForm, OrganisationForm
 from solidaire.lib.access import get_organisation_for_user
+from solidaire.lib.http import AuthenticatedHttpRequest
 from solidaire.lib.pdf import pdf_response
 from solidaire.models import AuditEntry, Organisation
 from solidaire.tasks import geocode_after_commit
@@ -32,10 +33,12 @@ STEPS = (
     (5, gettext_lazy("Vérification et envoi")),
 )
 
-StepView = Callable[[HttpRequest, Organisation, Application, int], HttpResponse]
+StepView = Callable[[AuthenticatedHttpRequest, Organisation, Application, int], HttpResponse]
 
 
-def _member_application(request: HttpRequest, slug: str) -> tuple[Organisation, Application | None]:
+def _member_application(
+    request: AuthenticatedHttpRequest, slug: str
+) -> tuple[Organisation, Application | None]:
     """The organisation (404 for non-members) and its application in progress, if any."""
     organisation, _membership = get_organisation_for_user(request, slug)
     application = services.open_application(organisation)
@@ -45,7 +48,7 @@ def _member_application(request: HttpRequest, slug: str) -> tuple[Organisation, 
 
 
 @login_required
-def application_home(request: HttpRequest, slug: str) -> HttpResponse:
+def application_home(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organisation, current = _member_application(request, slug)
     if request.method == "POST":
         try:
@@ -61,7 +64,7 @@ def application_home(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def application_step(request: HttpRequest, slug: str, step: int) -> HttpResponse:
+def application_step(request: AuthenticatedHttpRequest, slug: str, step: int) -> HttpResponse:
     organisation, application = _member_application(request, slug)
     if step not in STEP_VIEWS:
         raise Http404
@@ -78,7 +81,7 @@ def application_step(request: HttpRequest, slug: str, step: int) -> HttpResponse
 
 
 def _render_step(
-    request: HttpRequest, application: Application, step: int, template: str, context: dict
+    request: AuthenticatedHttpRequest, application: Application, step: int, template: str, context: dict
 ) -> HttpResponse:
     context.update(
         organisation=application.organisation,
@@ -91,14 +94,14 @@ def _render_step(
     return render(request, f"assemblee/application/{template}", context)
 
 
-def _saved(request: HttpRequest, organisation: Organisation, step: int) -> HttpResponse:
+def _saved(request: AuthenticatedHttpRequest, organisation: Organisation, step: int) -> HttpResponse:
     """After saving a step: stay on it, or go on with "Enregistrer et continuer"."""
     following = step + 1 if request.POST.get("go") == "next" and step < len(STEPS) else step
     return redirect("application_step", organisation.slug, following)
 
 
 def _organisation_step(
-    request: HttpRequest, organisation: Organisation, application: Application, step: int
+    request: AuthenticatedHttpRequest, organisation: Organisation, application: Application, step: int
 ) -> HttpResponse:
     old_address = (organisation.address, organisation.commune_id)
     form = OrganisationForm(request.POST or None, request.FILES or None, instance=organisation)
@@ -115,7 +118,7 @@ def _organisation_step(
 
 
 def _offers_step(
-    request: HttpRequest, organisation: Organisation, application: Application, step: int
+    request: AuthenticatedHttpRequest, organisation: Organisation, application: Application, step: int
 ) -> HttpResponse:
     form = OfferForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -129,7 +132,7 @@ def _offers_step(
 
 
 def _assessment_step(
-    request: HttpRequest, organisation: Organisation, application: Application, step: int
+    request: AuthenticatedHttpRequest, organisation: Organisation, application: Application, step: int
 ) -> HttpResponse:
     assessment = services.assessment_for(application)
     missing = referentiel_services.missing_items(assessment) if assessment and assessment.is_draft else []
@@ -144,7 +147,7 @@ def _assessment_step(
 
 def _required_evidence(assessment: Assessment) -> list[tuple[int, Criterion, list[Evidence]]]:
     """Each criterion that asks for evidence, with its domain page and the files already there."""
-    files: dict[int, list[Evidence]] = {}
+    files: dict[int | None, list[Evidence]] = {}
     for evidence in assessment.evidence.all():
         files.setdefault(evidence.criterion_id, []).append(evidence)
     return [
@@ -156,14 +159,14 @@ def _required_evidence(assessment: Assessment) -> list[tuple[int, Criterion, lis
 
 
 def _evidence_step(
-    request: HttpRequest, organisation: Organisation, application: Application, step: int
+    request: AuthenticatedHttpRequest, organisation: Organisation, application: Application, step: int
 ) -> HttpResponse:
     assessment = services.assessment_for(application)
     rows = _required_evidence(assessment) if assessment else []
     missing = [criterion for _position, criterion, files in rows if not files]
     editable = bool(assessment and assessment.is_draft)
     form = EvidenceForm(request.POST or None, request.FILES or None, criteria=missing if editable else [])
-    if request.method == "POST" and editable and form.is_valid():
+    if request.method == "POST" and assessment and editable and form.is_valid():
         try:
             with transaction.atomic():
                 for criterion, document in form.uploads():
@@ -179,7 +182,7 @@ def _evidence_step(
 
 
 def _review_step(
-    request: HttpRequest, organisation: Organisation, application: Application, step: int
+    request: AuthenticatedHttpRequest, organisation: Organisation, application: Application, step: int
 ) -> HttpResponse:
     if request.method == "POST":
         try:
@@ -213,7 +216,7 @@ STEP_VIEWS: dict[int, StepView] = {
 
 
 @login_required
-def application_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+def application_withdraw(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organisation, application = _member_application(request, slug)
     if application is None:
         messages.info(request, _("Votre organisation n'a pas de candidature en cours."))
@@ -230,7 +233,7 @@ def application_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "assemblee/application/withdraw.html", context)
 
 
-def _certificate_reader(request: HttpRequest, slug: str) -> Organisation:
+def _certificate_reader(request: AuthenticatedHttpRequest, slug: str) -> Organisation:
     """Staff with their second factor, or the organisation's members; 404 for everyone else."""
     user = request.user
     if user.is_regional_staff and user.has_second_factor:
@@ -240,7 +243,7 @@ def _certificate_reader(request: HttpRequest, slug: str) -> Organisation:
 
 
 @login_required
-def application_certificate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def application_certificate(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     organisation = _certificate_reader(request, slug)
     item = (
         AgendaItem.objects.filter(application__organisation=organisation, application_id=pk)

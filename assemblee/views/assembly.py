@@ -9,7 +9,7 @@ from functools import wraps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,22 +19,23 @@ from assemblee.access import assembly_member_required
 from assemblee.forms import BallotForm, ConflictForm
 from assemblee.models import AgendaItem, Application, Ballot, Recusal, Session
 from assemblee.pdf import minutes_context
-from referentiel.models import PeerReview, ProgressPlan, ReviewComment
+from referentiel.models import Assessment, Evidence, PeerReview, ProgressPlan, ReviewComment
 from referentiel.pdf import scores_context
 from referentiel.services import answers_of
-from solidaire.lib.access import staff_required
+from solidaire.lib.access import LoggedInView, staff_required
+from solidaire.lib.http import AuthenticatedHttpRequest
 from solidaire.lib.pdf import pdf_response
 from solidaire.models import User
 
 VISIBLE = [Session.Status.PUBLISHED, Session.Status.CLOSED]
 
 
-def assembly_or_staff_required(view):
+def assembly_or_staff_required[**P](view: LoggedInView[P]) -> LoggedInView[P]:
     """Regional staff (second factor required) or assembly members."""
     as_staff, as_member = staff_required(view), assembly_member_required(view)
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: AuthenticatedHttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
         if request.user.is_authenticated and request.user.is_regional_staff:
             return as_staff(request, *args, **kwargs)
         return as_member(request, *args, **kwargs)
@@ -42,11 +43,11 @@ def assembly_or_staff_required(view):
     return wrapper
 
 
-def _seated_session(request: HttpRequest, pk: int) -> Session:
+def _seated_session(request: AuthenticatedHttpRequest, pk: int) -> Session:
     return get_object_or_404(Session.objects.filter(status__in=VISIBLE, seats__user=request.user), pk=pk)
 
 
-def _readable_session(request: HttpRequest, pk: int) -> Session:
+def _readable_session(request: AuthenticatedHttpRequest, pk: int) -> Session:
     if request.user.is_regional_staff:
         return get_object_or_404(Session.objects.filter(status__in=VISIBLE), pk=pk)
     return _seated_session(request, pk)
@@ -65,7 +66,7 @@ def items_to_vote(session: Session, member: User) -> QuerySet[AgendaItem]:
 
 
 @assembly_member_required
-def assembly_home(request: HttpRequest) -> HttpResponse:
+def assembly_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     sessions = Session.objects.filter(status__in=VISIBLE, seats__user=request.user)
     published = list(sessions.filter(status=Session.Status.PUBLISHED).order_by("closes_at"))
     closed = sessions.filter(status=Session.Status.CLOSED).order_by("-closes_at")
@@ -74,7 +75,7 @@ def assembly_home(request: HttpRequest) -> HttpResponse:
 
 
 @assembly_member_required
-def assembly_session(request: HttpRequest, pk: int) -> HttpResponse:
+def assembly_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _seated_session(request, pk)
     items = session.items.select_related("application__organisation__commune").order_by("position", "pk")
     ballots = {b.item_id: b for b in Ballot.objects.filter(item__session=session, member=request.user)}
@@ -89,7 +90,7 @@ def assembly_session(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @assembly_member_required
-def assembly_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def assembly_item(request: AuthenticatedHttpRequest, pk: int, item_pk: int) -> HttpResponse:
     session = _seated_session(request, pk)
     item = get_object_or_404(session.items.select_related("application__organisation"), pk=item_pk)
     ballot = item.ballots.filter(member=request.user).first()
@@ -117,7 +118,7 @@ def _refusal(error: ValidationError | PermissionDenied) -> ValidationError:
     return ValidationError(str(error) or _("Vous ne siégez pas à cette séance."))
 
 
-def _cast_ballot(request: HttpRequest, item: AgendaItem, form: BallotForm) -> bool:
+def _cast_ballot(request: AuthenticatedHttpRequest, item: AgendaItem, form: BallotForm) -> bool:
     if not form.is_valid():
         return False
     choice, comment = form.cleaned_data["choice"], form.cleaned_data["comment"]
@@ -132,7 +133,7 @@ def _cast_ballot(request: HttpRequest, item: AgendaItem, form: BallotForm) -> bo
     return True
 
 
-def _declare_conflict(request: HttpRequest, item: AgendaItem, form: ConflictForm) -> bool:
+def _declare_conflict(request: AuthenticatedHttpRequest, item: AgendaItem, form: ConflictForm) -> bool:
     if not form.is_valid():
         return False
     try:
@@ -174,7 +175,7 @@ def _last_decision(application: Application | None) -> AgendaItem | None:
     return application.agenda_items.exclude(outcome="").select_related("session").order_by("-pk").first()
 
 
-def _answers_and_exchange(assessment) -> dict:
+def _answers_and_exchange(assessment: Assessment) -> dict:
     """The answers, evidence and peer-review exchange, as the assessment's result page shows them."""
     reviews = assessment.reviews.filter(status=PeerReview.Status.SUBMITTED).select_related("reviewer")
     comments: dict[int, list[ReviewComment]] = {}
@@ -184,7 +185,7 @@ def _answers_and_exchange(assessment) -> dict:
         .prefetch_related("replies__author")
     ):
         comments.setdefault(comment.criterion_id, []).append(comment)
-    evidence: dict[int, list] = {}
+    evidence: dict[int | None, list[Evidence]] = {}
     for document in assessment.evidence.all():
         evidence.setdefault(document.criterion_id, []).append(document)
     return {"answers": answers_of(assessment), "evidence": evidence, "reviews": reviews, "comments": comments}
@@ -194,7 +195,7 @@ def _answers_and_exchange(assessment) -> dict:
 
 
 @assembly_or_staff_required
-def assembly_results(request: HttpRequest, pk: int) -> HttpResponse:
+def assembly_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _readable_session(request, pk)
     if session.status != Session.Status.CLOSED:
         return render(request, "assemblee/assembly/results_pending.html", {"session": session})
@@ -204,7 +205,7 @@ def assembly_results(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @assembly_or_staff_required
-def assembly_minutes(request: HttpRequest, pk: int) -> HttpResponse:
+def assembly_minutes(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _readable_session(request, pk)
     if not session.minutes:
         raise Http404

@@ -27,12 +27,13 @@ from assemblee.models import AgendaItem, Application, Choice, College, Mandate, 
 from assemblee.tally import OPTIONS
 from referentiel.pdf import scores_context
 from solidaire.lib.access import staff_required
+from solidaire.lib.http import AuthenticatedHttpRequest
 from solidaire.models import AuditEntry
 
 Status = Application.Status
 
 
-def _posted(request: HttpRequest, queryset: QuerySet, name: str) -> Model:
+def _posted[M: Model](request: HttpRequest, queryset: QuerySet[M], name: str) -> M:
     """The object of `queryset` whose id the form posted as `name`; 404 for anything else
     (ASCII digits only: "²" is a digit for str.isdigit, not for int)."""
     value = request.POST.get(name, "")
@@ -49,7 +50,7 @@ def _awaiting_agenda() -> QuerySet[Application]:
 
 
 @staff_required
-def staff_applications(request: HttpRequest) -> HttpResponse:
+def staff_applications(request: AuthenticatedHttpRequest) -> HttpResponse:
     queue = Application.objects.filter(status=Status.SUBMITTED).select_related("organisation")
     undecided = _awaiting_agenda().filter(status=Status.ON_AGENDA)
     status = request.GET.get("statut", "")
@@ -67,7 +68,7 @@ def staff_applications(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def staff_application(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_application(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(
         Application.objects.select_related(
             "organisation__commune", "organisation__legal_form", "organisation__sector"
@@ -90,7 +91,7 @@ def staff_application(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "assemblee/staff/application.html", context)
 
 
-def _send_back(request: HttpRequest, application: Application, form: SendBackForm) -> bool:
+def _send_back(request: AuthenticatedHttpRequest, application: Application, form: SendBackForm) -> bool:
     try:
         services.send_back(application, by=request.user, message=form.cleaned_data["message"])
     except ValidationError as error:
@@ -100,7 +101,7 @@ def _send_back(request: HttpRequest, application: Application, form: SendBackFor
     return True
 
 
-def _put_on_agenda(request: HttpRequest, application: Application, form: AgendaForm) -> bool:
+def _put_on_agenda(request: AuthenticatedHttpRequest, application: Application, form: AgendaForm) -> bool:
     session = form.cleaned_data["session"]
     try:
         services.put_on_agenda(application, session, by=request.user)
@@ -137,7 +138,7 @@ def _file_context(application: Application) -> dict:
 
 
 @staff_required
-def staff_colleges(request: HttpRequest) -> HttpResponse:
+def staff_colleges(request: AuthenticatedHttpRequest) -> HttpResponse:
     formset = CollegeFormSet(request.POST or None, queryset=College.objects.all())
     if request.method == "POST" and formset.is_valid():
         with transaction.atomic():
@@ -154,7 +155,7 @@ def staff_colleges(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def staff_mandates(request: HttpRequest) -> HttpResponse:
+def staff_mandates(request: AuthenticatedHttpRequest) -> HttpResponse:
     action = request.POST.get("action") if request.method == "POST" else None
     if action == "end":
         return _end_mandate(request)
@@ -175,7 +176,7 @@ def staff_mandates(request: HttpRequest) -> HttpResponse:
     return render(request, "assemblee/staff/mandates.html", context)
 
 
-def _end_mandate(request: HttpRequest) -> HttpResponse:
+def _end_mandate(request: AuthenticatedHttpRequest) -> HttpResponse:
     mandate = _posted(request, Mandate.objects.select_related("user", "college"), "mandate")
     today = timezone.localdate()
     if mandate.ends_on < today:
@@ -199,13 +200,13 @@ def _end_mandate(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def staff_sessions(request: HttpRequest) -> HttpResponse:
+def staff_sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
     sessions = Session.objects.annotate(item_count=Count("items"))
     return render(request, "assemblee/staff/sessions.html", {"sessions": sessions})
 
 
 @staff_required
-def staff_session_new(request: HttpRequest) -> HttpResponse:
+def staff_session_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         session = form.save(commit=False)
@@ -221,7 +222,7 @@ def staff_session_new(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def staff_session(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(Session, pk=pk)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     if action in SESSION_ACTIONS:
@@ -240,7 +241,7 @@ def staff_session(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "assemblee/staff/session.html", _session_context(session, form, add_form))
 
 
-def _add_to_agenda(request: HttpRequest, session: Session, form: AddToAgendaForm) -> bool:
+def _add_to_agenda(request: AuthenticatedHttpRequest, session: Session, form: AddToAgendaForm) -> bool:
     application = form.cleaned_data["application"]
     try:
         services.put_on_agenda(application, session, by=request.user)
@@ -253,7 +254,7 @@ def _add_to_agenda(request: HttpRequest, session: Session, form: AddToAgendaForm
     return True
 
 
-def _publish(request: HttpRequest, session: Session) -> None:
+def _publish(request: AuthenticatedHttpRequest, session: Session) -> None:
     try:
         session = services.publish_session(session, by=request.user)
     except ValidationError as error:
@@ -272,7 +273,7 @@ def _publish(request: HttpRequest, session: Session) -> None:
     )
 
 
-def _close(request: HttpRequest, session: Session) -> None:
+def _close(request: AuthenticatedHttpRequest, session: Session) -> None:
     if services.close_session(session.pk, by=request.user):
         messages.success(request, _("La séance est close : les résultats sont calculés."))
     else:
@@ -282,7 +283,7 @@ def _close(request: HttpRequest, session: Session) -> None:
         )
 
 
-def _remove_item(request: HttpRequest, session: Session) -> None:
+def _remove_item(request: AuthenticatedHttpRequest, session: Session) -> None:
     item = _posted(request, session.items.select_related("application__organisation"), "item")
     try:
         services.remove_from_agenda(item, by=request.user)
@@ -293,7 +294,7 @@ def _remove_item(request: HttpRequest, session: Session) -> None:
         messages.success(request, _("« %(name)s » est retirée de l'ordre du jour.") % {"name": name})
 
 
-SESSION_ACTIONS: dict[str, Callable[[HttpRequest, Session], None]] = {
+SESSION_ACTIONS: dict[str, Callable[[AuthenticatedHttpRequest, Session], None]] = {
     "publish": _publish,
     "close": _close,
     "remove": _remove_item,

@@ -6,6 +6,7 @@ the browser's claim. Accepted: PDF, images and office documents. Files are
 stored in the private storage and always served as attachments."""
 
 from dataclasses import dataclass
+from typing import Any
 
 import filetype
 from django import forms
@@ -41,15 +42,25 @@ class CheckedDocument:
     content_type: str
     extension: str
 
+    # An uploaded file always has a name and a size; a file built in code may lack them.
+    @property
+    def name(self) -> str:
+        return self.upload.name or ""
+
+    @property
+    def size(self) -> int:
+        return self.upload.size or 0
+
 
 def check_document(upload: UploadedFile) -> CheckedDocument:
     max_bytes = settings.MAX_DOCUMENT_UPLOAD_BYTES
-    if upload.size == 0:
+    size = upload.size or 0  # an uploaded file always has its size
+    if size == 0:
         raise forms.ValidationError(_("Le fichier est vide."), code="empty")
-    if upload.size > max_bytes:
+    if size > max_bytes:
         raise forms.ValidationError(
             _("Le fichier pèse %(size)s ; la taille maximale est de %(max)s.")
-            % {"size": filesizeformat(upload.size), "max": filesizeformat(max_bytes)},
+            % {"size": filesizeformat(size), "max": filesizeformat(max_bytes)},
             code="too_large",
         )
     upload.seek(0)
@@ -73,11 +84,12 @@ def _help_text() -> str:
 class DocumentUploadField(forms.FileField):
     """A file field whose cleaned value is a CheckedDocument."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", lazy(_help_text, str)())
         super().__init__(*args, **kwargs)
         self.widget.attrs.setdefault("accept", ACCEPT_ATTRIBUTE)
 
-    def to_python(self, data):
+    def to_python(self, data: Any) -> CheckedDocument | None:  # type: ignore[override]
+        # The cleaned value is the checked document, not the file (django-stubs says a File).
         data = super().to_python(data)
         return None if data is None else check_document(data)

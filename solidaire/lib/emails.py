@@ -1,10 +1,12 @@
 """Emails are a subject / text / HTML triplet of templates in templates/emails/."""
 
 from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context, engines
+from django.template.backends.django import DjangoTemplates
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -13,7 +15,7 @@ Attachment = tuple[str, bytes, str]  # file name, content, MIME type
 
 def _render_text(name: str, context: dict) -> str:
     # Plain text is not HTML: "L'Atelier" must not arrive as "L&#x27;Atelier".
-    template = engines["django"].engine.get_template(name)
+    template = cast(DjangoTemplates, engines["django"]).engine.get_template(name)
     return template.render(Context(context, autoescape=False))
 
 
@@ -43,7 +45,7 @@ def send_email(
     message.send()
 
 
-def notify_users(template: str, users: Iterable, context: dict, **kwargs) -> None:
+def notify_users(template: str, users: Iterable, context: dict, **kwargs: Any) -> None:
     """One email per user, in that user's language, so nobody sees the others' addresses."""
     for user in users:
         send_email(template, user.email, {**context, "recipient": user}, language=user.language, **kwargs)

@@ -28,7 +28,7 @@ def geocode_address(address: str, commune_insee: str) -> Point | None:
     try:
         response = requests.get(
             url,
-            params={"q": address, "citycode": commune_insee, "limit": 1},
+            params={"q": address, "citycode": commune_insee, "limit": "1"},
             timeout=settings.BAN_API_TIMEOUT,
         )
         response.raise_for_status()

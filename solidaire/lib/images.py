@@ -13,6 +13,7 @@ hold forty million pixels, which would take hundreds of megabytes once decoded.
 import io
 import uuid
 import warnings
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -32,19 +33,20 @@ def reencode_image(upload: UploadedFile) -> ContentFile:
 
     Raises ValidationError with a message for the person who sent it."""
     max_bytes = settings.MAX_IMAGE_UPLOAD_BYTES
-    if upload.size == 0:
+    size = upload.size or 0  # an uploaded file always has its size
+    if size == 0:
         raise forms.ValidationError(_("Le fichier est vide."), code="empty")
-    if upload.size > max_bytes:
+    if size > max_bytes:
         raise forms.ValidationError(
             _("Le fichier pèse %(size)s ; la taille maximale est de %(max)s.")
-            % {"size": filesizeformat(upload.size), "max": filesizeformat(max_bytes)},
+            % {"size": filesizeformat(size), "max": filesizeformat(max_bytes)},
             code="too_large",
         )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             upload.seek(0)
-            image = Image.open(upload)
+            image: Image.Image = Image.open(upload)
             if image.format not in ACCEPTED_FORMATS:
                 raise forms.ValidationError(
                     _("Ce fichier n'est pas une image JPEG, PNG ou WebP."), code="format"
@@ -100,12 +102,12 @@ class ImageUploadField(forms.ImageField):
         "invalid_image": _("Ce fichier n'est pas une image lisible (JPEG, PNG ou WebP)."),
     }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", lazy(_size_help_text, str)())
         super().__init__(*args, **kwargs)
         self.widget.attrs.setdefault("accept", ACCEPT_ATTRIBUTE)
 
-    def to_python(self, data):
+    def to_python(self, data: Any) -> ContentFile | None:
         # Skip ImageField.to_python, which opens the image without our limits.
         data = forms.FileField.to_python(self, data)
         if data is None:

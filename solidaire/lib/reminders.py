@@ -26,6 +26,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from solidaire.models import ReminderBase
+
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=30)
@@ -44,20 +46,21 @@ class RunReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _claimable(model: type[models.Model], now: datetime) -> models.QuerySet:
-    return model.objects.filter(due_at__lte=now, sent_at=None).filter(
+def _claimable[R: ReminderBase](model: type[R], now: datetime) -> models.QuerySet[R]:
+    # `_default_manager` is `objects` on every reminder, and the type checker knows it on any model.
+    return model._default_manager.filter(due_at__lte=now, sent_at=None).filter(
         Q(claimed_at=None) | Q(claimed_at__lt=now - LEASE)
     )
 
 
-def send_due(
-    model: type[models.Model],
-    send: Callable[[models.Model], None],
+def send_due[R: ReminderBase](
+    model: type[R],
+    send: Callable[[R], None],
     *,
     now: datetime | None = None,
     related: Iterable[str] = (),
     batch_size: int = BATCH_SIZE,
-    prepare: Callable[[list[models.Model]], None] | None = None,
+    prepare: Callable[[list[R]], None] | None = None,
 ) -> RunReport:
     """Sends every due reminder of `model` with `send(reminder)`.
 
@@ -78,10 +81,10 @@ def send_due(
         if not claimed:
             return report
         sent, skipped = [], []
-        claimed_rows = model.objects.filter(claim_token=token, sent_at=None)
+        query = model._default_manager.filter(claim_token=token, sent_at=None)
         if related:
-            claimed_rows = claimed_rows.select_related(*related)
-        claimed_rows = list(claimed_rows)
+            query = query.select_related(*related)
+        claimed_rows = list(query)
         if prepare is not None:
             prepare(claimed_rows)
         for reminder in claimed_rows:
@@ -91,7 +94,7 @@ def send_due(
                 skipped.append(reminder.pk)
             except Exception as error:
                 logger.exception("Reminder %s #%s failed", model.__name__, reminder.pk)
-                model.objects.filter(pk=reminder.pk).update(
+                model._default_manager.filter(pk=reminder.pk).update(
                     claimed_at=None, claim_token=None, last_error=f"{type(error).__name__}: {error}"[:2000]
                 )
                 failed.append(reminder.pk)
@@ -99,8 +102,8 @@ def send_due(
                 report.errors.append(f"{model.__name__} #{reminder.pk}: {error}"[:300])
             else:
                 sent.append(reminder.pk)
-        model.objects.filter(pk__in=sent).update(sent_at=now, last_error="")
-        model.objects.filter(pk__in=skipped).update(sent_at=now, skipped=True, last_error="")
+        model._default_manager.filter(pk__in=sent).update(sent_at=now, last_error="")
+        model._default_manager.filter(pk__in=skipped).update(sent_at=now, skipped=True, last_error="")
         report.sent += len(sent)
         report.skipped += len(skipped)
 
@@ -108,12 +111,12 @@ def send_due(
 def schedule(model: type[models.Model], owner: dict, due: dict[str, datetime | None]) -> None:
     """Creates or moves the reminders of one object: `due` maps each kind to the
     moment it may be sent (None: no such reminder). Sent reminders never move."""
-    pending = model.objects.filter(**owner, sent_at=None)
-    existing = set(model.objects.filter(**owner).values_list("kind", flat=True))
+    pending = model._default_manager.filter(**owner, sent_at=None)
+    existing = set(model._default_manager.filter(**owner).values_list("kind", flat=True))
     for kind, due_at in due.items():
         if due_at is None:
             pending.filter(kind=kind).delete()
         elif kind in existing:
             pending.filter(kind=kind).exclude(due_at=due_at).update(due_at=due_at)
         else:
-            model.objects.create(**owner, kind=kind, due_at=due_at)
+            model._default_manager.create(**owner, kind=kind, due_at=due_at)

@@ -2,11 +2,13 @@
 copies of its head sent elsewhere."""
 
 import json
+from datetime import datetime
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.db.models import BigIntegerField, Case, OuterRef, Subquery, When
@@ -72,6 +74,11 @@ class AuditEntry(models.Model):
 
     objects = AuditEntryQuerySet.as_manager()
 
+    # What AuditEntryQuerySet.with_names() reads with the entries; absent otherwise.
+    author_email: str | None
+    author_full_name: str | None
+    author_deleted_at: datetime | None
+
     class Meta:
         verbose_name = _("entrée du journal")
         verbose_name_plural = _("journal d'audit")
@@ -81,16 +88,16 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_ref} {self.action} {self.target_ref}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ValidationError("Audit entries are append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ValidationError("Audit entries are append-only.")
 
     @classmethod
-    def record(cls, actor: User | None, action: str, target: models.Model, **data) -> "AuditEntry":
+    def record(cls, actor: User | None, action: str, target: models.Model, **data: Any) -> "AuditEntry":
         """Appends an entry. `data` must not hold personal data (use ids, not emails)."""
         entry = cls(
             actor=actor,
@@ -109,7 +116,10 @@ class AuditEntry(models.Model):
             # SQLite runs one writing transaction at a time: the chain is serial there too.
             last = cls.objects.order_by("-pk").values_list("hash", flat=True).first()
             entry.prev_hash = last or AUDIT_GENESIS
-            entry.hash = entry.compute_hash()
+            digest = entry.compute_hash()
+            if digest is None:  # signing_key_id() names a key of AUDIT_KEYS
+                raise ImproperlyConfigured("The audit trail's signing key is not in AUDIT_KEYS.")
+            entry.hash = digest
             entry.save()
         return entry
 
@@ -142,15 +152,17 @@ class AuditEntry(models.Model):
         if user_id is None:
             return str(_("système"))
         if hasattr(self, "author_email"):  # read by with_names()
+            if self.author_email is None:
+                return str(_("Compte supprimé"))
             user = User(
                 pk=user_id,
                 email=self.author_email,
                 full_name=self.author_full_name or "",
                 deleted_at=self.author_deleted_at,
             )
-            return str(user) if self.author_email is not None else str(_("Compte supprimé"))
-        user = User.objects.filter(pk=user_id).first()
-        return str(user) if user is not None else str(_("Compte supprimé"))
+            return str(user)
+        account = User.objects.filter(pk=user_id).first()
+        return str(account) if account is not None else str(_("Compte supprimé"))
 
     @property
     def target_name(self) -> str:

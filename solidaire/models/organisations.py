@@ -2,6 +2,7 @@
 
 import secrets
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -167,7 +168,7 @@ class Organisation(models.Model):
     def coordinates(self) -> tuple[float, float] | None:
         if self.latitude is not None and self.longitude is not None:
             return (self.latitude, self.longitude)
-        if self.commune.latitude is not None:
+        if self.commune.latitude is not None and self.commune.longitude is not None:
             return (self.commune.latitude, self.commune.longitude)
         return None
 
@@ -236,7 +237,7 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"{self.email} → {self.organisation}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.expires_at:
             self.expires_at = timezone.now() + timedelta(days=settings.INVITATION_VALIDITY_DAYS)
         super().save(*args, **kwargs)

@@ -1,5 +1,7 @@
 """Régions, départements and communes, from the official administrative division."""
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +55,6 @@ class Commune(models.Model):
         postcode = self.postcodes[0] if self.postcodes else self.departement_id
         return f"{self.name} ({postcode})"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.search_name = fold(self.name)
         super().save(*args, **kwargs)

@@ -5,7 +5,7 @@ register = template.Library()
 
 
 @register.filter
-def get_item(mapping: dict, key):
+def get_item(mapping: dict | None, key: object) -> object:
     """`mapping|get_item:key` — a dictionary look-up with a variable key."""
     return mapping.get(key) if mapping else None
 

@@ -2,12 +2,13 @@
 subventions.dashboard."""
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from solidaire.lib.access import staff_required
+from solidaire.lib.http import AuthenticatedHttpRequest
 from subventions.dashboard import (
     CHART_LIMIT,
     DASHBOARD_COLUMNS,
@@ -24,7 +25,7 @@ DASHBOARD_PAGE = 100
 
 
 @staff_required
-def staff_grants_dashboard(request: HttpRequest) -> HttpResponse:
+def staff_grants_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Reports by state per programme and per organisation, late first, with the charts of
     the indicators shown. A constant number of queries: everything comes from one list."""
     today = timezone.localdate()
@@ -51,7 +52,7 @@ def staff_grants_dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def staff_grants_dashboard_csv(request: HttpRequest) -> HttpResponse:
+def staff_grants_dashboard_csv(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The reports the dashboard shows with the same filters, as CSV, read as it is sent."""
     form = DashboardFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():

@@ -4,12 +4,13 @@ Another organisation's grant or report is a 404."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from solidaire.lib.access import get_organisation_for_user
+from solidaire.lib.http import AuthenticatedHttpRequest
 from solidaire.lib.pdf import pdf_response
 from subventions import services
 from subventions.forms import ReportForm
@@ -21,7 +22,7 @@ Status = Grant.Status
 REPORTABLE = (ReportState.DUE, ReportState.CORRECTION_REQUESTED)
 
 
-def _member_grant(request: HttpRequest, slug: str, pk: int) -> Grant:
+def _member_grant(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Grant:
     """A grant of the user's organisation, once awarded: 404 for everyone else."""
     organisation, _membership = get_organisation_for_user(request, slug)
     grant = get_object_or_404(
@@ -31,7 +32,7 @@ def _member_grant(request: HttpRequest, slug: str, pk: int) -> Grant:
     return grant
 
 
-def _member_report(request: HttpRequest, slug: str, pk: int, report_pk: int) -> Report:
+def _member_report(request: AuthenticatedHttpRequest, slug: str, pk: int, report_pk: int) -> Report:
     grant = _member_grant(request, slug, pk)
     report = get_object_or_404(
         Report.objects.filter(grant_indicator__grant=grant).select_related("grant_indicator__indicator"),
@@ -42,7 +43,7 @@ def _member_report(request: HttpRequest, slug: str, pk: int, report_pk: int) -> 
 
 
 @login_required
-def organisation_grants(request: HttpRequest, slug: str) -> HttpResponse:
+def organisation_grants(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The organisation's grants and the reports it has to hand in, the late ones first."""
     organisation, _membership = get_organisation_for_user(request, slug)
     grants = organisation.grants.filter(status__in=Grant.SHOWN_STATUSES).select_related("programme")
@@ -60,13 +61,13 @@ def organisation_grants(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def member_grant(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def member_grant(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     grant = _member_grant(request, slug, pk)
     return render(request, "subventions/member/grant.html", grant_context(grant))
 
 
 @login_required
-def member_grant_followup_pdf(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def member_grant_followup_pdf(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     grant = _member_grant(request, slug, pk)
     return pdf_response(render_followup_pdf(grant), pdf_name(_("suivi"), grant))
 
@@ -80,7 +81,7 @@ def _may_report(report: Report) -> bool:
 
 
 @login_required
-def member_report(request: HttpRequest, slug: str, pk: int, report_pk: int) -> HttpResponse:
+def member_report(request: AuthenticatedHttpRequest, slug: str, pk: int, report_pk: int) -> HttpResponse:
     """The value of one period, its comment and its evidence; the Region's message when it
     asked for a correction."""
     report = _member_report(request, slug, pk, report_pk)
@@ -114,5 +115,7 @@ def member_report(request: HttpRequest, slug: str, pk: int, report_pk: int) -> H
 
 
 @login_required
-def member_report_evidence(request: HttpRequest, slug: str, pk: int, report_pk: int) -> FileResponse:
+def member_report_evidence(
+    request: AuthenticatedHttpRequest, slug: str, pk: int, report_pk: int
+) -> FileResponse:
     return evidence_response(_member_report(request, slug, pk, report_pk))

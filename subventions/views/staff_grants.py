@@ -15,10 +15,18 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from solidaire.lib.access import staff_required
+from solidaire.lib.http import AuthenticatedHttpRequest
 from solidaire.lib.pdf import pdf_response
 from solidaire.models import Organisation, User
 from subventions import services
-from subventions.forms import GrantChoiceForm, GrantForm, GrantIndicatorFormSet, InstalmentFormSet
+from subventions.forms import (
+    BaseGrantIndicatorFormSet,
+    BaseInstalmentFormSet,
+    GrantChoiceForm,
+    GrantForm,
+    GrantIndicatorFormSet,
+    InstalmentFormSet,
+)
 from subventions.models import Grant, Instalment, Programme, ReportState
 from subventions.pdf import grant_context, render_followup_pdf, render_grant_pdf
 from subventions.views.files import pdf_name
@@ -26,7 +34,7 @@ from subventions.views.files import pdf_name
 Status = Grant.Status
 
 
-def _posted(request: HttpRequest, queryset: QuerySet, name: str) -> Model:
+def _posted[M: Model](request: HttpRequest, queryset: QuerySet[M], name: str) -> M:
     """The object of `queryset` whose id the form posted as `name`; 404 for anything else
     (ASCII digits only: "²" is a digit for str.isdigit, not for int)."""
     value = request.POST.get(name, "")
@@ -36,7 +44,7 @@ def _posted(request: HttpRequest, queryset: QuerySet, name: str) -> Model:
 
 
 @staff_required
-def staff_grants(request: HttpRequest) -> HttpResponse:
+def staff_grants(request: AuthenticatedHttpRequest) -> HttpResponse:
     grants = Grant.objects.select_related("organisation", "programme").order_by("-created_at", "-pk")
     status = request.GET.get("statut", "")
     if status in Status.values:
@@ -58,8 +66,8 @@ class GrantForms:
     """The grant's form and its two formsets, valid together or not at all."""
 
     grant: GrantForm
-    instalments: InstalmentFormSet
-    indicators: GrantIndicatorFormSet
+    instalments: BaseInstalmentFormSet
+    indicators: BaseGrantIndicatorFormSet
 
     def is_valid(self) -> bool:
         valid = self.grant.is_valid()
@@ -76,7 +84,7 @@ class GrantForms:
 
 
 def _grant_forms(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     initial: dict | None = None,
     instalments: list[dict] | None = None,
@@ -100,7 +108,7 @@ def _add_indicators(grant: Grant, rows: list[dict], user: User) -> None:
 
 
 @staff_required
-def staff_grant_new(request: HttpRequest) -> HttpResponse:
+def staff_grant_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Step 1 chooses the organisation and the programme (a GET form); step 2 shows the
     eligibility, every unmet rule in words, and the grant's form."""
     choice = GrantChoiceForm(request.GET or None)
@@ -123,7 +131,7 @@ def staff_grant_new(request: HttpRequest) -> HttpResponse:
 
 
 def _draft(
-    request: HttpRequest, organisation: Organisation, programme: Programme, forms: GrantForms
+    request: AuthenticatedHttpRequest, organisation: Organisation, programme: Programme, forms: GrantForms
 ) -> Grant | None:
     try:
         with transaction.atomic():
@@ -137,7 +145,7 @@ def _draft(
 
 
 @staff_required
-def staff_grant_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_grant_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     grant = _staff_grant(pk)
     if not grant.is_draft:
         messages.error(request, _("Une subvention attribuée ne se modifie plus."))
@@ -146,7 +154,7 @@ def staff_grant_edit(request: HttpRequest, pk: int) -> HttpResponse:
     followed = list(grant.indicators.select_related("indicator"))
     forms = _grant_forms(
         request,
-        initial={name: getattr(grant, name) for name in GrantForm._meta.fields},
+        initial={name: getattr(grant, name) for name in GrantForm.Meta.fields},
         instalments=[{"planned_on": day, "amount": amount} for day, amount in planned],
         followed=[item.indicator_id for item in followed],
     )
@@ -164,7 +172,7 @@ def staff_grant_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "subventions/staff/grant_form.html", context)
 
 
-def _update(request: HttpRequest, grant: Grant, planned: list, forms: GrantForms) -> bool:
+def _update(request: AuthenticatedHttpRequest, grant: Grant, planned: list, forms: GrantForms) -> bool:
     try:
         with transaction.atomic():
             services.update_grant(grant, by=request.user, **forms.grant.cleaned_data)
@@ -179,7 +187,7 @@ def _update(request: HttpRequest, grant: Grant, planned: list, forms: GrantForms
 
 
 @staff_required
-def staff_grant(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_grant(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The grant; while it is a draft, what prevents awarding it and the award button,
     which refuses with every reason."""
     grant = _staff_grant(pk)
@@ -209,7 +217,7 @@ def staff_grant(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "subventions/staff/grant.html", context)
 
 
-def _pay(request: HttpRequest, grant: Grant) -> HttpResponse:
+def _pay(request: AuthenticatedHttpRequest, grant: Grant) -> HttpResponse:
     instalment: Instalment = _posted(request, grant.instalments.all(), "instalment")
     try:
         services.pay_instalment(instalment, by=request.user)
@@ -228,12 +236,12 @@ def _pay(request: HttpRequest, grant: Grant) -> HttpResponse:
 
 
 @staff_required
-def staff_grant_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_grant_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     grant = _staff_grant(pk)
     return pdf_response(render_grant_pdf(grant), pdf_name(_("subvention"), grant))
 
 
 @staff_required
-def staff_grant_followup_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_grant_followup_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     grant = _staff_grant(pk)
     return pdf_response(render_followup_pdf(grant), pdf_name(_("suivi"), grant))

@@ -3,18 +3,19 @@
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from solidaire.lib.access import staff_required
+from solidaire.lib.http import AuthenticatedHttpRequest
 from solidaire.models import AuditEntry
 from subventions.forms import CriterionRuleFormSet, ProgrammeForm
 from subventions.models import Grant, Programme
 
 
 @staff_required
-def staff_programmes(request: HttpRequest) -> HttpResponse:
+def staff_programmes(request: AuthenticatedHttpRequest) -> HttpResponse:
     awarded = Q(grants__status__in=Grant.SHOWN_STATUSES)
     programmes = Programme.objects.annotate(
         grant_count=Count("grants", filter=awarded), committed=Sum("grants__amount", filter=awarded)
@@ -23,16 +24,16 @@ def staff_programmes(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def staff_programme_new(request: HttpRequest) -> HttpResponse:
+def staff_programme_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _programme_page(request, Programme())
 
 
 @staff_required
-def staff_programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_programme_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _programme_page(request, get_object_or_404(Programme, pk=pk))
 
 
-def _programme_page(request: HttpRequest, programme: Programme) -> HttpResponse:
+def _programme_page(request: AuthenticatedHttpRequest, programme: Programme) -> HttpResponse:
     is_new = programme.pk is None
     data = request.POST if request.method == "POST" else None
     form = ProgrammeForm(data, instance=programme)

@@ -2,11 +2,12 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from solidaire.lib.access import staff_required
+from solidaire.lib.http import AuthenticatedHttpRequest
 from subventions import services
 from subventions.forms import CorrectionForm
 from subventions.models import REPORT_RELATED, Report
@@ -15,7 +16,7 @@ from subventions.views.files import evidence_response
 
 
 @staff_required
-def staff_report(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A report to examine: validate it, or send it back with what must be corrected."""
     report = get_object_or_404(
         Report.objects.select_related(*REPORT_RELATED, "submitted_by", "reviewed_by"), pk=pk
@@ -44,7 +45,7 @@ def staff_report(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "subventions/staff/report.html", context)
 
 
-def _validate(request: HttpRequest, report: Report) -> HttpResponse:
+def _validate(request: AuthenticatedHttpRequest, report: Report) -> HttpResponse:
     try:
         services.validate_report(report, by=request.user)
     except ValidationError as error:
@@ -55,5 +56,5 @@ def _validate(request: HttpRequest, report: Report) -> HttpResponse:
 
 
 @staff_required
-def staff_report_evidence(request: HttpRequest, pk: int) -> FileResponse:
+def staff_report_evidence(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     return evidence_response(get_object_or_404(Report, pk=pk))

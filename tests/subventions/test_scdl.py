@@ -12,7 +12,7 @@ from solidaire import services as core_services
 from solidaire.models import Organisation
 from subventions import scdl, services
 from subventions.models import Grant
-from subventions.scdl import scdl_lines
+from subventions.scdl import COLUMNS, grants_of_year, payment_dates, row, scdl_lines
 from tests.subventions.factory import awarded_grant, draft
 
 # The fields of the SCDL "subventions" schema, version 2.1.1, in the order of its schema.json
@@ -134,3 +134,14 @@ def test_grants_awarded_before_the_snapshot_get_their_organisations_current_valu
     [row] = rows(2026)
     siret = awarded.organisation.siret
     assert (row["nomBeneficiaire"], row["idBeneficiaire"]) == ("Atelier du Réemploi", siret)
+
+
+def test_payments_known_at_one_end_only_are_written_as_the_grants_period() -> None:
+    period = (date(2026, 1, 1), date(2026, 12, 31))
+    assert payment_dates(date(2026, 2, 1), None, period) == "2026-01-01/2026-12-31"
+
+
+def test_a_row_without_its_convention_date_leaves_the_field_empty_as_the_schema_writes_it(awarded) -> None:
+    grant = grants_of_year(2026).get()
+    grant.convention_date = None
+    assert row(grant)[COLUMNS.index("dateConvention")] == ""

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from solidaire import services as organisations
-from solidaire.models import Organisation
+from solidaire.models import Commune, Organisation
 from tests.factory import make_organisation, make_user
 from tests.referentiel.factory import make_referentiel
 from tests.vitrine.conftest import add_offer, complete_assessment
@@ -55,6 +55,18 @@ def test_the_page_has_a_small_map_of_the_organisation(client, repair_cafe) -> No
 
     assert 'data-map-point="48.11000,-1.68000"' in response.text
     assert '<script src="/static/js/map.js"></script>' in response.text
+
+
+def test_a_commune_known_without_its_longitude_gives_no_map_rather_than_half_a_point(
+    client, repair_cafe
+) -> None:
+    Organisation.objects.filter(pk=repair_cafe.pk).update(latitude=None, longitude=None)
+    Commune.objects.filter(pk=repair_cafe.commune_id).update(longitude=None)
+
+    response = client.get(page_of(repair_cafe))
+
+    assert "data-map-point" not in response.text
+    assert "geo" not in json_ld(response.text)
 
 
 @pytest.mark.parametrize("status", [s for s in Organisation.Status if s != Organisation.Status.LISTED])

@@ -5,6 +5,7 @@ manage.py export_referentiel 1 -o v1.yaml      # to a file
 """
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("version", type=int, help="The version number.")
         parser.add_argument("-o", "--output", type=Path, help="Write to this file instead of stdout.")
 
-    def handle(self, *args, version: int, output: Path | None, **options) -> None:
+    def handle(self, *args: Any, version: int, output: Path | None, **options: Any) -> None:
         referentiel = Referentiel.objects.filter(version=version).first()
         if referentiel is None:
             versions = Referentiel.objects.order_by("version").values_list("version", flat=True)

@@ -7,6 +7,7 @@ is wrong and where, on stderr, and exits with status 1.
 """
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -27,7 +28,7 @@ class Command(BaseCommand):
             help="Publish the version at once (a published version can no longer be edited).",
         )
 
-    def handle(self, *args, file: Path, publish: bool, **options) -> None:
+    def handle(self, *args: Any, file: Path, publish: bool, **options: Any) -> None:
         try:
             with transaction.atomic():
                 referentiel = import_version(load_yaml(file), publish=False)

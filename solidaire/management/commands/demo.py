@@ -6,6 +6,7 @@ the apps it depends on.
 """
 
 import importlib
+from typing import Any
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
@@ -18,7 +19,7 @@ APP_ORDER = ["solidaire", "referentiel", "assemblee", "vitrine", "subventions"]
 class Command(BaseCommand):
     help = "Charge les données de démonstration (idempotent)."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         # The notifications that building the demo triggers (reviews assigned...) are not sent.
         with override_settings(
             MAILERS={"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}

@@ -5,6 +5,7 @@ Safe to run on every deployment: it only writes what changed.
 
 import time
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--fixture", type=Path, default=DEFAULT_FIXTURE, help="The fixture to load.")
 
-    def handle(self, *args, region: str | None, fixture: Path, **options) -> None:
+    def handle(self, *args: Any, region: str | None, fixture: Path, **options: Any) -> None:
         started = time.monotonic()
         self.stdout.write(f"Loading {fixture}" + (f" (region {region} only)" if region else "") + "…")
         try:

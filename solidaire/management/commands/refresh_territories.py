@@ -378,8 +378,14 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, source: Path | None, package_version: str, geonames: Path | None, output: Path, **options
-    ):
+        self,
+        *args: Any,
+        source: Path | None,
+        package_version: str,
+        geonames: Path | None,
+        output: Path,
+        **options: Any,
+    ) -> None:
         with tempfile.TemporaryDirectory(prefix="territories-") as tmp:
             if source is None:
                 self.stdout.write(f"Fetching {PACKAGE}@{package_version} with npm…")

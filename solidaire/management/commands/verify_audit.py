@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from solidaire.audit import Anchor, head, verify_chain
@@ -15,7 +17,7 @@ class Command(BaseCommand):
             help="Une ancre (procès-verbal, page SCDL, email quotidien) : NUMÉRO:EMPREINTE.",
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         anchor = None
         if options["anchor"]:
             try:
