@@ -2,7 +2,6 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from solidaire import audit, services
@@ -38,10 +37,6 @@ def geocode_organisation(organisation_id: int) -> None:
     )
     # Only if the address did not change meanwhile: a newer task handles the newer address.
     Organisation.objects.filter(pk=organisation_id, **organisation).update(**fields)
-
-
-def geocode_after_commit(organisation: Organisation) -> None:
-    transaction.on_commit(lambda: geocode_organisation.delay(organisation.pk))
 
 
 def _send_renewal_reminder(reminder: ListingReminder) -> None:

@@ -24,7 +24,7 @@ from solidaire.forms import (
 from solidaire.lib.access import get_organisation_for_user, staff_required
 from solidaire.models import AuditEntry, Invitation, Membership, Organisation
 from solidaire.privacy import blockers, delete_account, export_personal_data
-from solidaire.tasks import geocode_after_commit
+from solidaire.tasks import geocode_organisation
 
 
 def public_media(request: HttpRequest, path: str) -> HttpResponse:
@@ -70,7 +70,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         organisation = services.create_organisation(form.save(commit=False), by=request.user)
-        geocode_after_commit(organisation)
+        geocode_organisation.delay_on_commit(organisation.pk)
         messages.success(request, _("L'organisation « %(name)s » est créée.") % {"name": organisation.name})
         return redirect("organisation_detail", organisation.slug)
     return render(request, "solidaire/organisation_form.html", {"form": form})
@@ -107,7 +107,7 @@ def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
             organisation = form.save()
             AuditEntry.record(request.user, "organisation.edit", organisation, fields=form.changed_data)
             if (organisation.address, organisation.commune_id) != old_address:
-                geocode_after_commit(organisation)
+                geocode_organisation.delay_on_commit(organisation.pk)
         messages.success(request, _("Les modifications sont enregistrées."))
         return redirect("organisation_detail", organisation.slug)
     return render(request, "solidaire/organisation_form.html", {"form": form, "organisation": organisation})

@@ -22,7 +22,7 @@ from solidaire.forms import OfferForm, OrganisationForm
 from solidaire.lib.access import get_organisation_for_user
 from solidaire.lib.pdf import pdf_response
 from solidaire.models import AuditEntry, Organisation
-from solidaire.tasks import geocode_after_commit
+from solidaire.tasks import geocode_organisation
 
 STEPS = (
     (1, gettext_lazy("Organisation")),
@@ -108,7 +108,7 @@ def _organisation_step(
             organisation = form.save()
             AuditEntry.record(request.user, "organisation.edit", organisation, fields=form.changed_data)
             if (organisation.address, organisation.commune_id) != old_address:
-                geocode_after_commit(organisation)
+                geocode_organisation.delay_on_commit(organisation.pk)
         messages.success(request, _("Les modifications sont enregistrées."))
         return _saved(request, organisation, step)
     return _render_step(request, application, step, "step_organisation.html", {"form": form})
