@@ -13,16 +13,12 @@ from solidaire.lib.emails import notify_users, send_email
 from solidaire.models import User
 
 
-def _members(organisation_id: int):
-    return User.objects.filter(memberships__organisation_id=organisation_id, is_active=True)
-
-
 @shared_task
 def notify_application(application_id: int, template: str) -> None:
     application = Application.objects.select_related("organisation").get(pk=application_id)
     item = application.agenda_items.select_related("session").order_by("-pk").first()
     context = {"application": application, "organisation": application.organisation, "item": item}
-    notify_users(template, _members(application.organisation_id), context)
+    notify_users(template, User.objects.active_members_of(application.organisation_id), context)
 
 
 @shared_task
@@ -98,7 +94,7 @@ def after_session_closed(session_id: int) -> None:
             context = {"item": item, "organisation": item.application.organisation, "session": session}
             notify_users(
                 f"decision_{item.outcome}",
-                _members(item.application.organisation_id),
+                User.objects.active_members_of(item.application.organisation_id),
                 context,
                 attachments=attachments,
             )

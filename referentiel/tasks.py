@@ -32,7 +32,7 @@ def notify_review_assigned(review_id: int) -> None:
 def notify_review_submitted(review_id: int) -> None:
     review = PeerReview.objects.select_related("assessment__organisation").get(pk=review_id)
     organisation = review.assessment.organisation
-    members = User.objects.filter(memberships__organisation=organisation, is_active=True)
+    members = User.objects.active_members_of(organisation)
     notify_users("review_submitted", members, {"review": review, "organisation": organisation})
 
 
@@ -41,7 +41,7 @@ def _send_commitment_reminder(reminder: CommitmentReminder) -> None:
     if commitment.status == Commitment.Status.DONE:
         raise reminders.Skip
     organisation = commitment.plan.organisation
-    members = User.objects.filter(memberships__organisation=organisation, is_active=True)
+    members = User.objects.active_members_of(organisation)
     notify_users(
         f"commitment_{reminder.kind}",
         members,

@@ -46,7 +46,7 @@ def _send_renewal_reminder(reminder: ListingReminder) -> None:
         or organisation.listed_until != reminder.listed_until
     ):
         raise reminders.Skip  # renewed, suspended or expired since
-    members = User.objects.filter(memberships__organisation=organisation, is_active=True)
+    members = User.objects.active_members_of(organisation)
     notify_users("listing_renewal", members, {"organisation": organisation})
 
 

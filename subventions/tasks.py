@@ -62,7 +62,7 @@ class ReportReminderSender:
         for organisation_id in wanted:
             self._members[organisation_id] = []
         members = (
-            User.objects.filter(memberships__organisation__in=wanted, is_active=True)
+            User.objects.active_members_of(*wanted)
             .annotate(member_of=F("memberships__organisation"))
             .order_by("pk")
         )
@@ -71,9 +71,7 @@ class ReportReminderSender:
 
     def members(self, organisation_id: int) -> list[User]:
         if organisation_id not in self._members:
-            self._members[organisation_id] = list(
-                User.objects.filter(memberships__organisation=organisation_id, is_active=True)
-            )
+            self._members[organisation_id] = list(User.objects.active_members_of(organisation_id))
         return self._members[organisation_id]
 
     def staff(self) -> list[User]:
@@ -100,7 +98,5 @@ def send_report_reminders() -> dict:
 @shared_task
 def notify_correction_requested(report_id: int) -> None:
     report = Report.objects.select_related(*REPORT_RELATED).get(pk=report_id)
-    members = User.objects.filter(
-        memberships__organisation=report.grant_indicator.grant.organisation_id, is_active=True
-    )
+    members = User.objects.active_members_of(report.grant_indicator.grant.organisation_id)
     notify_users("report_correction", members, email_context(report))

@@ -1,5 +1,7 @@
 """People: the user model, whose login is the email address."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -7,10 +9,20 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from solidaire.models.organisations import Organisation
+
 STAFF_GROUP = "regional_staff"
 
 
-class UserManager(BaseUserManager["User"]):
+class UserQuerySet(models.QuerySet["User"]):
+    def active_members_of(self, *organisations: "Organisation | int") -> "UserQuerySet":
+        """The members of these organisations (instances or ids) whose account is active:
+        those who receive the organisations' mail."""
+        return self.filter(memberships__organisation__in=organisations, is_active=True)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra) -> "User":
