@@ -19,10 +19,9 @@ from solidaire.forms import (
     OfferForm,
     OrganisationForm,
     SuspendForm,
-    find_communes,
 )
 from solidaire.lib.access import get_organisation_for_user, staff_required
-from solidaire.models import AuditEntry, Invitation, Membership, Organisation
+from solidaire.models import AuditEntry, Commune, Invitation, Membership, Organisation
 from solidaire.privacy import blockers, delete_account, export_personal_data
 from solidaire.tasks import geocode_organisation
 
@@ -209,7 +208,7 @@ def offer_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_GET
 def commune_suggestions(request: HttpRequest) -> JsonResponse:
-    communes = find_communes(request.GET.get("q", "")[:60])
+    communes = Commune.objects.search(request.GET.get("q", "")[:60]).select_related("departement")[:20]
     return JsonResponse({"results": [{"insee": c.insee, "label": str(c)} for c in communes]})
 
 
