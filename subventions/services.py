@@ -451,11 +451,11 @@ def submit_report(
         raise PermissionDenied
     with transaction.atomic():
         report = _locked_report(report)
-        if report.status not in (ReportState.DUE, ReportState.CORRECTION_REQUESTED):
+        if not report.is_awaited:
             raise ValidationError(_("Ce rapport est déjà remis."))
-        if report.grant_indicator.grant.status != Grant.Status.AWARDED:
+        if not report.grant_indicator.grant.is_awarded:
             raise ValidationError(_("Cette subvention n'attend plus de rapport."))
-        if report.period_start > timezone.localdate():
+        if not report.has_begun:
             raise ValidationError(
                 _("La période commence le %(date)s : le rapport se remet à partir de ce jour.")
                 % {"date": _day(report.period_start)}

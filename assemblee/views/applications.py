@@ -65,7 +65,7 @@ def application_step(request: HttpRequest, slug: str, step: int) -> HttpResponse
     organisation, application = _member_application(request, slug)
     if step not in STEP_VIEWS:
         raise Http404
-    if application is None or application.status != Application.Status.DRAFT:
+    if application is None or not application.is_draft:
         messages.info(
             request,
             _("Aucune candidature n'est en cours de rédaction : une candidature soumise ne se modifie plus."),
