@@ -357,6 +357,8 @@ class ReportState(models.TextChoices):
 
 
 STORED_STATES = [(value, label) for value, label in ReportState.choices if value != ReportState.LATE]
+# The organisation owes the value of a report in these states (late ones are stored as due).
+AWAITED_STATES = (ReportState.DUE, ReportState.CORRECTION_REQUESTED)
 # What a report is shown with: its indicator, its grant, and the grant's organisation and programme.
 REPORT_RELATED = [
     "grant_indicator__indicator",
@@ -366,6 +368,10 @@ REPORT_RELATED = [
 
 
 class ReportQuerySet(models.QuerySet["Report"]):
+    def awaited(self) -> "ReportQuerySet":
+        """The reports whose value the organisation owes (Report.is_awaited)."""
+        return self.filter(status__in=AWAITED_STATES)
+
     def late(self, today: date | None = None) -> "ReportQuerySet":
         return self.filter(status=ReportState.DUE, due_date__lt=today or timezone.localdate())
 
@@ -470,7 +476,7 @@ class Report(models.Model):
     @property
     def is_awaited(self) -> bool:
         """The organisation owes its value: due (late included), or sent back for correction."""
-        return self.status in (ReportState.DUE, ReportState.CORRECTION_REQUESTED)
+        return self.status in AWAITED_STATES
 
     @property
     def needs_correction(self) -> bool:

@@ -19,7 +19,7 @@ from solidaire.lib.pdf import pdf_response
 from solidaire.models import Organisation, User
 from subventions import services
 from subventions.forms import GrantChoiceForm, GrantForm, GrantIndicatorFormSet, InstalmentFormSet
-from subventions.models import Grant, Instalment, Programme, ReportState
+from subventions.models import Grant, Instalment, Programme
 from subventions.pdf import grant_context, render_followup_pdf, render_grant_pdf
 from subventions.views.files import pdf_name
 
@@ -200,10 +200,7 @@ def staff_grant(request: HttpRequest, pk: int) -> HttpResponse:
         refused=refused,
         problems=services.award_problems(grant) if grant.is_draft else [],
         to_review=[
-            report
-            for item in context["indicators"]
-            for report in item.reports
-            if report.status == ReportState.SUBMITTED
+            report for item in context["indicators"] for report in item.reports if report.awaits_review
         ],
     )
     return render(request, "subventions/staff/grant.html", context)

@@ -87,6 +87,12 @@ def test_a_submitted_report_can_be_reported_again_only_when_staff_ask_for_a_corr
     assert corrected.can_be_reported
 
 
+def test_a_report_is_awaited_until_it_is_submitted_and_again_when_sent_back(submitted, nadia) -> None:
+    assert not Report.objects.awaited().filter(pk=submitted.pk).exists()
+    services.request_correction(submitted, message="La valeur paraît trop haute.", by=nadia)
+    assert Report.objects.awaited().filter(pk=submitted.pk).exists()
+
+
 # --- Who may do what ---------------------------------------------------------------------
 
 
