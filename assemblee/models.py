@@ -142,6 +142,34 @@ class Application(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN
 
+    @property
+    def is_draft(self) -> bool:
+        """Written by the organisation, which may change it: never submitted, or sent back."""
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_sent_back(self) -> bool:
+        """Found incomplete by staff: a draft again, with their message."""
+        return self.is_draft and bool(self.staff_message)
+
+    @property
+    def can_be_sent_back(self) -> bool:
+        """Staff check a submitted application before it goes on an agenda."""
+        return self.status == self.Status.SUBMITTED
+
+    @property
+    def is_on_agenda(self) -> bool:
+        return self.status == self.Status.ON_AGENDA
+
+    @property
+    def is_withdrawn(self) -> bool:
+        """Withdrawn by the organisation: it is no longer put to the vote."""
+        return self.status == self.Status.WITHDRAWN
+
+    @property
+    def is_admitted(self) -> bool:
+        return self.status == self.Status.ADMITTED
+
 
 # --- Sessions ------------------------------------------------------------------------------
 
@@ -191,6 +219,22 @@ class Session(models.Model):
         return self.title
 
     @property
+    def is_draft(self) -> bool:
+        """In preparation: its details and agenda still change, nobody is convened yet."""
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_under_way(self) -> bool:
+        """Published and not yet closed: members are convened and may change their ballot
+        while the vote is open (is_open_for_votes)."""
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_closed(self) -> bool:
+        """Tallied and decided: its results and minutes can be read."""
+        return self.status == self.Status.CLOSED
+
+    @property
     def is_open_for_votes(self) -> bool:
         now = timezone.now()
         return self.status == self.Status.PUBLISHED and self.opens_at <= now < self.closes_at
@@ -204,6 +248,11 @@ class Session(models.Model):
     @property
     def applied_quorum_colleges(self) -> Decimal:
         return max(self.quorum_colleges, settings.ASSEMBLY_MIN_QUORUM_COLLEGES)
+
+    @property
+    def is_due_to_close(self) -> bool:
+        """Its vote has ended: the closing job (or staff) may tally it now."""
+        return self.status == self.Status.PUBLISHED and self.closes_at <= timezone.now()
 
 
 class Seat(models.Model):
@@ -249,6 +298,16 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} — {self.application.organisation}"
+
+    @property
+    def is_admission(self) -> bool:
+        """The assembly admitted the organisation: this item has an admission certificate."""
+        return self.outcome == self.Outcome.ADMIT
+
+    @property
+    def is_left_undecided(self) -> bool:
+        """Tallied without a decision (no majority or no quorum), or withdrawn meanwhile."""
+        return self.outcome == self.Outcome.NONE
 
 
 class Recusal(models.Model):

@@ -4,9 +4,8 @@ state, writes the audit trail and queues its notifications after the commit."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 
-from celery import Task
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from assemblee import tally as tally_rules
+from assemblee import tasks
 from assemblee.models import (
     AgendaItem,
     Application,
@@ -48,10 +48,6 @@ def _require_member(user: User, organisation: Organisation) -> None:
 def _require_staff(user: User) -> None:
     if not user.is_regional_staff:
         raise PermissionDenied
-
-
-def _after_commit(task: Task[..., Any], *args: object) -> None:
-    transaction.on_commit(lambda: task.delay(*args))
 
 
 # --- Colleges and members --------------------------------------------------------------------
@@ -167,8 +163,6 @@ def assessment_for(application: Application) -> Assessment | None:
 
 
 def submit(application: Application, by: User) -> Application:
-    from assemblee import tasks
-
     _require_member(by, application.organisation)
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application.pk)
@@ -189,14 +183,12 @@ def submit(application: Application, by: User) -> Application:
         application.save(update_fields=["assessment", "status", "submitted_at", "staff_message"])
         core.mark_applicant(application.organisation, by=by)
         AuditEntry.record(by, "application.submit", application.organisation, application=application.pk)
-        _after_commit(tasks.notify_application, application.pk, "application_submitted")
+        tasks.notify_application.delay_on_commit(application.pk, "application_submitted")
     return application
 
 
 def send_back(application: Application, by: User, message: str) -> Application:
     """Staff find the application incomplete: it goes back to the organisation with a message."""
-    from assemblee import tasks
-
     _require_staff(by)
     if not message.strip():
         raise ValidationError(_("Dites à l'organisation ce qui manque."))
@@ -209,7 +201,7 @@ def send_back(application: Application, by: User, message: str) -> Application:
         # So that the organisation can add what is missing; submitting completes it again.
         referentiel_services.reopen_assessment(application.assessment, by=by)
         AuditEntry.record(by, "application.incomplete", application.organisation, message=message.strip())
-        _after_commit(tasks.notify_application, application.pk, "application_incomplete")
+        tasks.notify_application.delay_on_commit(application.pk, "application_incomplete")
     return application
 
 
@@ -219,8 +211,6 @@ def needs_agenda(application: Application) -> bool:
 
 
 def put_on_agenda(application: Application, session: Session, by: User) -> AgendaItem:
-    from assemblee import tasks
-
     _require_staff(by)
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application.pk)
@@ -237,7 +227,7 @@ def put_on_agenda(application: Application, session: Session, by: User) -> Agend
         if session.status == Session.Status.PUBLISHED:
             _recuse_automatically(session, [item])
         AuditEntry.record(by, "application.on_agenda", application.organisation, session=session.title)
-        _after_commit(tasks.notify_application, application.pk, "application_on_agenda")
+        tasks.notify_application.delay_on_commit(application.pk, "application_on_agenda")
     return item
 
 
@@ -277,8 +267,6 @@ def withdraw(application: Application, by: User) -> Application:
 def publish_session(session: Session, by: User) -> Session:
     """Convenes every member with a current mandate, recuses members linked to an
     applicant, schedules the vote reminders and sends the convocations."""
-    from assemblee import tasks
-
     _require_staff(by)
     check_weights()
     with transaction.atomic():
@@ -308,7 +296,7 @@ def publish_session(session: Session, by: User) -> Session:
         session.status, session.published_at = Session.Status.PUBLISHED, timezone.now()
         session.save(update_fields=["status", "published_at"])
         AuditEntry.record(by, "session.publish", session, seats=session.seats.count())
-        _after_commit(tasks.send_convocations, session.pk)
+        tasks.send_convocations.delay_on_commit(session.pk)
     return session
 
 
@@ -475,8 +463,6 @@ def tally_session(session: Session) -> dict[int, tally_rules.TallyResult]:
 def close_session(session_id: int, *, by: User | None = None) -> bool:
     """Closes the session if it is due, tallies and decides. Returns False when there
     was nothing to do (not due, or another job closed it first)."""
-    from assemblee import tasks
-
     with transaction.atomic():
         session = Session.objects.select_for_update().get(pk=session_id)
         if session.status != Session.Status.PUBLISHED or session.closes_at > timezone.now():
@@ -488,7 +474,7 @@ def close_session(session_id: int, *, by: User | None = None) -> bool:
         session.status, session.closed_at = Session.Status.CLOSED, timezone.now()
         session.save(update_fields=["status", "closed_at"])
         AuditEntry.record(by, "session.close", session)
-        _after_commit(tasks.after_session_closed, session.pk)
+        tasks.after_session_closed.delay_on_commit(session.pk)
     return True
 
 

@@ -1,32 +1,27 @@
 """Background work of the assembly: convocations, vote reminders, closing sessions
 at their time, and what follows a closing (decisions notified, documents made)."""
 
-from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db.models import QuerySet
 from django.utils import timezone, translation
 
 from assemblee import ical, pdf, services
 from assemblee.models import AgendaItem, Application, Session, SessionReminder
+from solidaire.celery import task
 from solidaire.lib import reminders
 from solidaire.lib.emails import notify_users, send_email
 from solidaire.models import User
 
 
-def _members(organisation_id: int) -> QuerySet[User]:
-    return User.objects.filter(memberships__organisation_id=organisation_id, is_active=True)
-
-
-@shared_task
+@task
 def notify_application(application_id: int, template: str) -> None:
     application = Application.objects.select_related("organisation").get(pk=application_id)
     item = application.agenda_items.select_related("session").order_by("-pk").first()
     context = {"application": application, "organisation": application.organisation, "item": item}
-    notify_users(template, _members(application.organisation_id), context)
+    notify_users(template, User.objects.active_members_of(application.organisation_id), context)
 
 
-@shared_task
+@task
 def send_convocations(session_id: int) -> None:
     session = Session.objects.get(pk=session_id)
     items = list(session.items.select_related("application__organisation"))
@@ -55,20 +50,20 @@ def _send_vote_reminder(reminder: SessionReminder) -> None:
     )
 
 
-@shared_task
+@task
 def send_vote_reminders() -> dict:
     """Celery beat: the day before closing, members who have not voted on every item."""
     report = reminders.send_due(SessionReminder, _send_vote_reminder, related=["session", "member"])
     return {"sent": report.sent, "skipped": report.skipped, "failed": report.failed}
 
 
-@shared_task
+@task
 def purge_expired_evidence() -> int:
     """Celery beat: evidence of refused or withdrawn applications, after the retention period."""
     return services.purge_expired_evidence()
 
 
-@shared_task
+@task
 def close_due_sessions() -> int:
     """Celery beat: sessions close by themselves at closes_at."""
     return services.close_due_sessions()
@@ -81,7 +76,7 @@ def _make_documents(session: Session) -> None:
         item.certificate.save(f"attestation-{item.reference}.pdf", ContentFile(pdf.certificate_pdf(item)))
 
 
-@shared_task
+@task
 def after_session_closed(session_id: int) -> None:
     """The minutes, the certificates, and the decisions sent to each organisation."""
     session = Session.objects.get(pk=session_id)
@@ -99,7 +94,7 @@ def after_session_closed(session_id: int) -> None:
             context = {"item": item, "organisation": item.application.organisation, "session": session}
             notify_users(
                 f"decision_{item.outcome}",
-                _members(item.application.organisation_id),
+                User.objects.active_members_of(item.application.organisation_id),
                 context,
                 attachments=attachments,
             )

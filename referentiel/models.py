@@ -362,6 +362,11 @@ class PeerReview(models.Model):
             "reviewer": self.reviewer,
         }
 
+    @property
+    def is_submitted(self) -> bool:
+        """Handed in: the reviewer's opinions no longer change."""
+        return self.status == self.Status.SUBMITTED
+
 
 class ReviewComment(models.Model):
     review = models.ForeignKey(PeerReview, on_delete=models.CASCADE, related_name="comments")
@@ -433,6 +438,16 @@ class ProgressPlan(models.Model):
 
     def __str__(self) -> str:
         return _("Démarche de progrès de %(organisation)s") % {"organisation": self.organisation}
+
+    @property
+    def is_draft(self) -> bool:
+        """Staff still write its commitments; the organisation does not follow it yet."""
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_completed(self) -> bool:
+        """Every commitment is done: the organisation may apply again."""
+        return self.status == self.Status.COMPLETED
 
 
 class Commitment(models.Model):

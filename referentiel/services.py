@@ -12,7 +12,7 @@ from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from referentiel import scoring
+from referentiel import scoring, tasks
 from referentiel.access import eligible_reviewers, is_member
 from referentiel.models import (
     Answer,
@@ -180,8 +180,6 @@ def missing_items(assessment: Assessment) -> list[dict]:
 
 
 def complete_assessment(assessment: Assessment, by: User) -> Assessment:
-    from referentiel import tasks
-
     with transaction.atomic():
         assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if not assessment.is_draft:
@@ -201,7 +199,7 @@ def complete_assessment(assessment: Assessment, by: User) -> Assessment:
             overall=str(result.overall),
         )
         publish_domains_met(assessment.organisation)
-        transaction.on_commit(lambda: tasks.render_assessment_reports.delay(assessment.pk))
+        tasks.render_assessment_reports.delay_on_commit(assessment.pk)
     return assessment
 
 
@@ -274,8 +272,6 @@ def erase_evidence(evidence: Evidence) -> None:
 
 
 def assign_reviewer(assessment: Assessment, reviewer: User, by: User) -> PeerReview:
-    from referentiel import tasks
-
     if not by.is_regional_staff:
         raise PermissionDenied
     with transaction.atomic():
@@ -299,7 +295,7 @@ def assign_reviewer(assessment: Assessment, reviewer: User, by: User) -> PeerRev
             raise ValidationError(_("Cette auto-évaluation a déjà ses deux relecteurs."))
         review = PeerReview.objects.create(assessment=assessment, reviewer=reviewer, assigned_by=by)
         AuditEntry.record(by, "review.assign", assessment.organisation, reviewer=reviewer.pk)
-        transaction.on_commit(lambda: tasks.notify_review_assigned.delay(review.pk))
+        tasks.notify_review_assigned.delay_on_commit(review.pk)
     return review
 
 
@@ -307,8 +303,6 @@ def save_review(
     review: PeerReview, opinions: Mapping[int, tuple[bool | None, str]], summary: str, *, submit: bool
 ) -> PeerReview:
     """Stores the reviewer's opinion per criterion id: (agrees, comment); submitting needs one on each."""
-    from referentiel import tasks
-
     if review.status == PeerReview.Status.SUBMITTED:
         raise ValidationError(_("Cette relecture est déjà rendue."))
     criteria = {
@@ -329,7 +323,7 @@ def save_review(
                 raise ValidationError(_("Donnez votre avis sur chaque critère avant de rendre la relecture."))
             review.status, review.submitted_at = PeerReview.Status.SUBMITTED, timezone.now()
             fields += ["status", "submitted_at"]
-            transaction.on_commit(lambda: tasks.notify_review_submitted.delay(review.pk))
+            tasks.notify_review_submitted.delay_on_commit(review.pk)
         review.save(update_fields=fields)
     return review
 

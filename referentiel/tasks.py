@@ -1,14 +1,13 @@
 """Background work of the référentiel: notifications and commitment reminders."""
 
-from celery import shared_task
-
 from referentiel.models import Assessment, Commitment, CommitmentReminder, PeerReview
+from solidaire.celery import task
 from solidaire.lib import reminders
 from solidaire.lib.emails import notify_users, send_email
 from solidaire.models import User
 
 
-@shared_task
+@task
 def render_assessment_reports(assessment_id: int) -> None:
     """The PDF reports of a completed assessment, made once in the background."""
     from referentiel.pdf import render_reports
@@ -16,7 +15,7 @@ def render_assessment_reports(assessment_id: int) -> None:
     render_reports(Assessment.objects.select_related("organisation", "referentiel").get(pk=assessment_id))
 
 
-@shared_task
+@task
 def notify_review_assigned(review_id: int) -> None:
     review = PeerReview.objects.select_related("assessment__organisation", "reviewer").get(pk=review_id)
     reviewer = review.reviewer
@@ -28,11 +27,11 @@ def notify_review_assigned(review_id: int) -> None:
     )
 
 
-@shared_task
+@task
 def notify_review_submitted(review_id: int) -> None:
     review = PeerReview.objects.select_related("assessment__organisation").get(pk=review_id)
     organisation = review.assessment.organisation
-    members = User.objects.filter(memberships__organisation=organisation, is_active=True)
+    members = User.objects.active_members_of(organisation)
     notify_users("review_submitted", members, {"review": review, "organisation": organisation})
 
 
@@ -41,7 +40,7 @@ def _send_commitment_reminder(reminder: CommitmentReminder) -> None:
     if commitment.status == Commitment.Status.DONE:
         raise reminders.Skip
     organisation = commitment.plan.organisation
-    members = User.objects.filter(memberships__organisation=organisation, is_active=True)
+    members = User.objects.active_members_of(organisation)
     notify_users(
         f"commitment_{reminder.kind}",
         members,
@@ -49,7 +48,7 @@ def _send_commitment_reminder(reminder: CommitmentReminder) -> None:
     )
 
 
-@shared_task
+@task
 def send_commitment_reminders() -> dict:
     """Celery beat: reminders of démarche de progrès commitments (15 days before, the day after)."""
     report = reminders.send_due(

@@ -279,7 +279,7 @@ def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "answers": services.answers_of(assessment),
         "evidence": _evidence_by_criterion(assessment),
         "form": form,
-        "readonly": review.status == PeerReview.Status.SUBMITTED,
+        "readonly": review.is_submitted,
     }
     return render(request, "referentiel/review_detail.html", context)
 

@@ -3,12 +3,10 @@ from typing import Any
 
 from django import forms
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from solidaire.lib.images import ImageUploadField
 from solidaire.lib.siret import normalise_siret, validate_siret
-from solidaire.lib.text import fold
 from solidaire.models import Commune, Invitation, Membership, Offer, Organisation, User
 from solidaire.models.organisations import validate_rna
 
@@ -130,24 +128,6 @@ class ModelForm(forms.ModelForm, metaclass=ModelFormMetaclass):
     required_css_class = "required"
 
 
-def find_communes(query: str, limit: int = 20) -> list[Commune]:
-    """Communes whose name starts with `query` (accents ignored) or whose postcode
-    or INSEE code starts with it, the most populated first."""
-    query = query.strip()
-    if not query:
-        return []
-    if query.isdigit():
-        condition = Q(insee__startswith=query) | Q(postcodes__icontains=f'"{query}')
-    else:
-        folded = fold(query)
-        condition = Q(search_name__startswith=folded) | Q(search_name__startswith=folded.replace(" ", "-"))
-    return list(
-        Commune.objects.filter(condition)
-        .select_related("departement")
-        .order_by("-population", "name")[:limit]
-    )
-
-
 class CommuneField(forms.CharField):
     """A commune typed as text: "Rennes", "Rennes (35000)", "35000" or an INSEE code.
 
@@ -184,10 +164,7 @@ class CommuneField(forms.CharField):
             if by_insee:
                 return by_insee
             name, postcode = "", text
-        candidates = Commune.objects.all()
-        if name:
-            folded = fold(name)
-            candidates = candidates.filter(Q(search_name=folded) | Q(search_name=folded.replace(" ", "-")))
+        candidates = Commune.objects.named(name) if name else Commune.objects.all()
         if postcode:
             candidates = candidates.filter(postcodes__icontains=f'"{postcode}"')
         matches = list(candidates.order_by("-population")[: MAX_CHOICES_SHOWN + 1])

@@ -1,18 +1,17 @@
 """Background work of the core app. Tasks take ids and are queued after commit."""
 
-from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from solidaire import audit, services
+from solidaire.celery import task
 from solidaire.lib import reminders
 from solidaire.lib.emails import notify_users, send_email
 from solidaire.lib.geocoding import geocode_address
 from solidaire.models import AuditAnchor, Invitation, ListingReminder, Organisation, User
 
 
-@shared_task
+@task
 def send_invitation(invitation_id: int) -> None:
     invitation = Invitation.objects.select_related("organisation", "invited_by").get(pk=invitation_id)
     inviter = invitation.invited_by
@@ -24,7 +23,7 @@ def send_invitation(invitation_id: int) -> None:
     )
 
 
-@shared_task(autoretry_for=(), ignore_result=True)
+@task(autoretry_for=(), ignore_result=True)
 def geocode_organisation(organisation_id: int) -> None:
     """Looks the address up in the Base Adresse Nationale; keeps the commune's point otherwise."""
     organisation = Organisation.objects.filter(pk=organisation_id).values("address", "commune_id").first()
@@ -40,10 +39,6 @@ def geocode_organisation(organisation_id: int) -> None:
     Organisation.objects.filter(pk=organisation_id, **organisation).update(**fields)
 
 
-def geocode_after_commit(organisation: Organisation) -> None:
-    transaction.on_commit(lambda: geocode_organisation.delay(organisation.pk))
-
-
 def _send_renewal_reminder(reminder: ListingReminder) -> None:
     organisation = reminder.organisation
     if (
@@ -51,11 +46,11 @@ def _send_renewal_reminder(reminder: ListingReminder) -> None:
         or organisation.listed_until != reminder.listed_until
     ):
         raise reminders.Skip  # renewed, suspended or expired since
-    members = User.objects.filter(memberships__organisation=organisation, is_active=True)
+    members = User.objects.active_members_of(organisation)
     notify_users("listing_renewal", members, {"organisation": organisation})
 
 
-@shared_task
+@task
 def expire_listings() -> dict:
     """Celery beat: renewal reminders three months ahead; listings that reached their
     end leave the showcase. Both select by time window, so a missed run catches up."""
@@ -75,7 +70,7 @@ def _send_anchor(anchor: AuditAnchor) -> None:
     send_email("audit_anchor", settings.AUDIT_ANCHOR_EMAIL, {"anchor": anchor})
 
 
-@shared_task
+@task
 def send_audit_anchor() -> dict:
     """Celery beat: the head of the audit trail, once a day, to AUDIT_ANCHOR_EMAIL. The day's
     copy is made by the first run and sent once, a failed email by a later run."""

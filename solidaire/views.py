@@ -19,13 +19,12 @@ from solidaire.forms import (
     OfferForm,
     OrganisationForm,
     SuspendForm,
-    find_communes,
 )
 from solidaire.lib.access import get_organisation_for_user, staff_required
 from solidaire.lib.http import AuthenticatedHttpRequest
-from solidaire.models import AuditEntry, Invitation, Membership, Organisation
+from solidaire.models import AuditEntry, Commune, Invitation, Membership, Organisation
 from solidaire.privacy import blockers, delete_account, export_personal_data
-from solidaire.tasks import geocode_after_commit
+from solidaire.tasks import geocode_organisation
 
 
 def public_media(request: HttpRequest, path: str) -> HttpResponseBase:
@@ -71,7 +70,7 @@ def organisation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         organisation = services.create_organisation(form.save(commit=False), by=request.user)
-        geocode_after_commit(organisation)
+        geocode_organisation.delay_on_commit(organisation.pk)
         messages.success(request, _("L'organisation « %(name)s » est créée.") % {"name": organisation.name})
         return redirect("organisation_detail", organisation.slug)
     return render(request, "solidaire/organisation_form.html", {"form": form})
@@ -108,7 +107,7 @@ def organisation_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
             organisation = form.save()
             AuditEntry.record(request.user, "organisation.edit", organisation, fields=form.changed_data)
             if (organisation.address, organisation.commune_id) != old_address:
-                geocode_after_commit(organisation)
+                geocode_organisation.delay_on_commit(organisation.pk)
         messages.success(request, _("Les modifications sont enregistrées."))
         return redirect("organisation_detail", organisation.slug)
     return render(request, "solidaire/organisation_form.html", {"form": form, "organisation": organisation})
@@ -210,7 +209,7 @@ def offer_delete(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
 
 @require_GET
 def commune_suggestions(request: HttpRequest) -> JsonResponse:
-    communes = find_communes(request.GET.get("q", "")[:60])
+    communes = Commune.objects.search(request.GET.get("q", "")[:60]).select_related("departement")[:20]
     return JsonResponse({"results": [{"insee": c.insee, "label": str(c)} for c in communes]})
 
 

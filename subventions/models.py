@@ -268,6 +268,11 @@ class Grant(models.Model):
         self.beneficiary_siret = organisation.siret
         self.beneficiary_rna = organisation.rna
 
+    @property
+    def is_awarded(self) -> bool:
+        """Awarded and not closed: its reports are expected and its instalments paid."""
+        return self.status == self.Status.AWARDED
+
 
 class Instalment(models.Model):
     """A planned payment of a grant. It depends on the reports of the grant that are due
@@ -353,6 +358,8 @@ class ReportState(models.TextChoices):
 
 
 STORED_STATES = [(value, label) for value, label in ReportState.choices if value != ReportState.LATE]
+# The organisation owes the value of a report in these states (late ones are stored as due).
+AWAITED_STATES = (ReportState.DUE, ReportState.CORRECTION_REQUESTED)
 # What a report is shown with: its indicator, its grant, and the grant's organisation and programme.
 REPORT_RELATED = [
     "grant_indicator__indicator",
@@ -362,6 +369,10 @@ REPORT_RELATED = [
 
 
 class ReportQuerySet(models.QuerySet["Report"]):
+    def awaited(self) -> "ReportQuerySet":
+        """The reports whose value the organisation owes (Report.is_awaited)."""
+        return self.filter(status__in=AWAITED_STATES)
+
     def late(self, today: date | None = None) -> "ReportQuerySet":
         return self.filter(status=ReportState.DUE, due_date__lt=today or timezone.localdate())
 
@@ -462,6 +473,35 @@ class Report(models.Model):
     @property
     def is_late(self) -> bool:
         return self.state == ReportState.LATE
+
+    @property
+    def is_awaited(self) -> bool:
+        """The organisation owes its value: due (late included), or sent back for correction."""
+        return self.status in AWAITED_STATES
+
+    @property
+    def needs_correction(self) -> bool:
+        return self.status == ReportState.CORRECTION_REQUESTED
+
+    @property
+    def awaits_review(self) -> bool:
+        """Submitted: staff validate it or ask for a correction."""
+        return self.status == ReportState.SUBMITTED
+
+    @property
+    def is_validated(self) -> bool:
+        return self.status == ReportState.VALIDATED
+
+    @property
+    def has_begun(self) -> bool:
+        """Its period has started: a value for it can be reported."""
+        return self.period_start <= timezone.localdate()
+
+    @property
+    def can_be_reported(self) -> bool:
+        """May the organisation file this report now: its value is awaited, the grant is
+        awarded (not closed) and the period has begun."""
+        return self.is_awaited and self.grant_indicator.grant.is_awarded and self.has_begun
 
 
 class ReportReminder(ReminderBase):

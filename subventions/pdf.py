@@ -39,7 +39,7 @@ def indicator_chart(grant_indicator: GrantIndicator, reports: list[Report], *, t
         ]
 
     series = [(_("Valeurs validées"), values(ReportState.VALIDATED))]
-    if any(report.status == ReportState.SUBMITTED for report in reports):
+    if any(report.awaits_review for report in reports):
         series.append((_("Valeurs remises, à examiner"), values(ReportState.SUBMITTED)))
     description = _(
         "Valeur de chaque période (%(periodicity)s) comparée à la valeur de départ et à la cible d'une "
@@ -70,7 +70,7 @@ class FollowedIndicator:
 
     @property
     def validated(self) -> list[Report]:
-        return [report for report in self.reports if report.status == ReportState.VALIDATED]
+        return [report for report in self.reports if report.is_validated]
 
     @property
     def validated_total(self) -> Decimal:
@@ -111,9 +111,7 @@ class InstalmentRow:
 def instalment_rows(grant: Grant, today: date | None = None) -> list[InstalmentRow]:
     rows = []
     for instalment in grant.instalments.all():
-        blockers = (
-            services.instalment_blockers(instalment, today) if grant.status == Grant.Status.AWARDED else []
-        )
+        blockers = services.instalment_blockers(instalment, today) if grant.is_awarded else []
         rows.append(InstalmentRow(instalment, blockers))
     return rows
 

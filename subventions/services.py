@@ -18,6 +18,7 @@ from referentiel.scoring import CriterionResult
 from referentiel.services import current_result
 from solidaire.lib.documents import CheckedDocument
 from solidaire.models import AuditEntry, Organisation, User
+from subventions import tasks
 from subventions.models import (
     CONVENTION_DATE_REQUIRED,
     REMINDER_OFFSETS,
@@ -451,11 +452,11 @@ def submit_report(
         raise PermissionDenied
     with transaction.atomic():
         report = _locked_report(report)
-        if report.status not in (ReportState.DUE, ReportState.CORRECTION_REQUESTED):
+        if not report.is_awaited:
             raise ValidationError(_("Ce rapport est déjà remis."))
-        if report.grant_indicator.grant.status != Grant.Status.AWARDED:
+        if not report.grant_indicator.grant.is_awarded:
             raise ValidationError(_("Cette subvention n'attend plus de rapport."))
-        if report.period_start > timezone.localdate():
+        if not report.has_begun:
             raise ValidationError(
                 _("La période commence le %(date)s : le rapport se remet à partir de ce jour.")
                 % {"date": _day(report.period_start)}
@@ -497,10 +498,8 @@ def validate_report(report: Report, *, by: User) -> Report:
 
 def request_correction(report: Report, *, message: str, by: User) -> Report:
     """Staff send a submitted report back with a message; the members receive it by email."""
-    from subventions import tasks
-
     if not message.strip():
         raise ValidationError(_("Expliquez ce qui doit être corrigé."))
     report = _review(report, by=by, to=ReportState.CORRECTION_REQUESTED, message=message.strip())
-    transaction.on_commit(lambda: tasks.notify_correction_requested.delay(report.pk))
+    tasks.notify_correction_requested.delay_on_commit(report.pk)
     return report

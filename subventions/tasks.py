@@ -2,10 +2,10 @@
 
 from datetime import date, datetime
 
-from celery import shared_task
 from django.db.models import F
 from django.utils import timezone
 
+from solidaire.celery import task
 from solidaire.lib import reminders
 from solidaire.lib.emails import notify_users
 from solidaire.models import STAFF_GROUP, User
@@ -62,7 +62,7 @@ class ReportReminderSender:
         for organisation_id in wanted:
             self._members[organisation_id] = []
         members = (
-            User.objects.filter(memberships__organisation__in=wanted, is_active=True)
+            User.objects.active_members_of(*wanted)
             .annotate(member_of=F("memberships__organisation"))
             .order_by("pk")
         )
@@ -71,9 +71,7 @@ class ReportReminderSender:
 
     def members(self, organisation_id: int) -> list[User]:
         if organisation_id not in self._members:
-            self._members[organisation_id] = list(
-                User.objects.filter(memberships__organisation=organisation_id, is_active=True)
-            )
+            self._members[organisation_id] = list(User.objects.active_members_of(organisation_id))
         return self._members[organisation_id]
 
     def staff(self) -> list[User]:
@@ -89,7 +87,7 @@ def run_report_reminders(now: datetime | None = None) -> reminders.RunReport:
     return reminders.send_due(ReportReminder, sender, now=now, related=related, prepare=sender.prepare)
 
 
-@shared_task
+@task
 def send_report_reminders() -> dict:
     """Celery beat: reminders of indicator reports (15 and 3 days before the due date, the
     day after it) to the organisation's members, and the escalation to staff 15 days after."""
@@ -97,10 +95,8 @@ def send_report_reminders() -> dict:
     return {"sent": report.sent, "skipped": report.skipped, "failed": report.failed}
 
 
-@shared_task
+@task
 def notify_correction_requested(report_id: int) -> None:
     report = Report.objects.select_related(*REPORT_RELATED).get(pk=report_id)
-    members = User.objects.filter(
-        memberships__organisation=report.grant_indicator.grant.organisation_id, is_active=True
-    )
+    members = User.objects.active_members_of(report.grant_indicator.grant.organisation_id)
     notify_users("report_correction", members, email_context(report))

@@ -23,7 +23,7 @@ from solidaire.lib.access import get_organisation_for_user
 from solidaire.lib.http import AuthenticatedHttpRequest
 from solidaire.lib.pdf import pdf_response
 from solidaire.models import AuditEntry, Organisation
-from solidaire.tasks import geocode_after_commit
+from solidaire.tasks import geocode_organisation
 
 STEPS = (
     (1, gettext_lazy("Organisation")),
@@ -68,7 +68,7 @@ def application_step(request: AuthenticatedHttpRequest, slug: str, step: int) ->
     organisation, application = _member_application(request, slug)
     if step not in STEP_VIEWS:
         raise Http404
-    if application is None or application.status != Application.Status.DRAFT:
+    if application is None or not application.is_draft:
         messages.info(
             request,
             _("Aucune candidature n'est en cours de rédaction : une candidature soumise ne se modifie plus."),
@@ -111,7 +111,7 @@ def _organisation_step(
             organisation = form.save()
             AuditEntry.record(request.user, "organisation.edit", organisation, fields=form.changed_data)
             if (organisation.address, organisation.commune_id) != old_address:
-                geocode_after_commit(organisation)
+                geocode_organisation.delay_on_commit(organisation.pk)
         messages.success(request, _("Les modifications sont enregistrées."))
         return _saved(request, organisation, step)
     return _render_step(request, application, step, "step_organisation.html", {"form": form})

@@ -197,7 +197,7 @@ def _answers_and_exchange(assessment: Assessment) -> dict:
 @assembly_or_staff_required
 def assembly_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _readable_session(request, pk)
-    if session.status != Session.Status.CLOSED:
+    if not session.is_closed:
         return render(request, "assemblee/assembly/results_pending.html", {"session": session})
     context = minutes_context(session)
     context["is_seated"] = session.seats.filter(user=request.user).exists()

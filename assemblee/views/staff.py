@@ -128,7 +128,6 @@ def _file_context(application: Application) -> dict:
         evidence=assessment.evidence.select_related("criterion") if assessment else [],
         reviews=assessment.reviews.select_related("reviewer") if assessment else [],
         agenda_items=application.agenda_items.select_related("session").order_by("-session__opens_at"),
-        may_send_back=application.status == Status.SUBMITTED,
         may_put_on_agenda=services.needs_agenda(application),
     )
     return context
@@ -228,7 +227,7 @@ def staff_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if action in SESSION_ACTIONS:
         SESSION_ACTIONS[action](request, session)
         return redirect("staff_session", pk)
-    editable = session.status == Session.Status.DRAFT
+    editable = session.is_draft
     form = SessionForm(request.POST if action == "save" and editable else None, instance=session)
     add_form = AddToAgendaForm(request.POST if action == "add" else None, applications=_awaiting_agenda())
     if action == "save" and editable and form.is_valid():
@@ -303,17 +302,14 @@ SESSION_ACTIONS: dict[str, Callable[[AuthenticatedHttpRequest, Session], None]] 
 
 def _session_context(session: Session, form: SessionForm, add_form: AddToAgendaForm) -> dict:
     items = list(session.items.select_related("application__organisation").order_by("position", "pk"))
-    closed = session.status == Session.Status.CLOSED
-    colleges = {college.code: college for college in College.objects.all()} if closed else {}
+    colleges = {college.code: college for college in College.objects.all()} if session.is_closed else {}
     return {
         "session": session,
         "form": form,
         "add_form": add_form,
         "items": items,
-        "editable": session.status == Session.Status.DRAFT,
-        "may_close": session.status == Session.Status.PUBLISHED and session.closes_at <= timezone.now(),
         "seats": session.seats.count(),
-        "results": [_result(item, colleges) for item in items] if closed else [],
+        "results": [_result(item, colleges) for item in items] if session.is_closed else [],
     }
 
 

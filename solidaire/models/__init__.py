@@ -24,7 +24,7 @@ from solidaire.models.showcase import (
     refresh_search_vectors,
 )
 from solidaire.models.territories import Commune, Departement, Region
-from solidaire.models.users import STAFF_GROUP, User, UserManager
+from solidaire.models.users import STAFF_GROUP, User, UserManager, UserQuerySet
 
 __all__ = [
     "AUDIT_GENESIS",
@@ -53,6 +53,7 @@ __all__ = [
     "Sector",
     "User",
     "UserManager",
+    "UserQuerySet",
     "listing_end",
     "rebuild_listed_counts",
     "record_domains_met",

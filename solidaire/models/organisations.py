@@ -182,6 +182,15 @@ class Organisation(models.Model):
         members no longer change them, staff do (services.change_identifiers)."""
         return self.status in (self.Status.LISTED, self.Status.SUSPENDED)
 
+    @property
+    def can_be_suspended(self) -> bool:
+        """Staff suspend a listing, not an application or a refusal (services.suspend)."""
+        return self.status == self.Status.LISTED
+
+    @property
+    def can_be_reinstated(self) -> bool:
+        return self.status == self.Status.SUSPENDED
+
 
 class Membership(models.Model):
     class Role(models.TextChoices):

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from solidaire.lib.text import fold
@@ -35,6 +36,27 @@ class Departement(models.Model):
         return f"{self.name} ({self.code})"
 
 
+class CommuneQuerySet(models.QuerySet["Commune"]):
+    def search(self, query: str) -> "CommuneQuerySet":
+        """Communes whose name starts with `query` (accents ignored) or whose postcode
+        or INSEE code starts with it, the most populated first."""
+        query = query.strip()
+        if not query:
+            return self.none()
+        if query.isdigit():
+            condition = Q(insee__startswith=query) | Q(postcodes__icontains=f'"{query}')
+        else:
+            folded = fold(query)
+            hyphenated = folded.replace(" ", "-")
+            condition = Q(search_name__startswith=folded) | Q(search_name__startswith=hyphenated)
+        return self.filter(condition).order_by("-population", "name")
+
+    def named(self, name: str) -> "CommuneQuerySet":
+        """Communes of exactly this name, accents ignored ("Saint Malo" finds Saint-Malo)."""
+        folded = fold(name)
+        return self.filter(Q(search_name=folded) | Q(search_name=folded.replace(" ", "-")))
+
+
 class Commune(models.Model):
     insee = models.CharField(_("code INSEE"), max_length=5, primary_key=True)
     name = models.CharField(_("nom"), max_length=100)
@@ -45,6 +67,8 @@ class Commune(models.Model):
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
+
+    objects = CommuneQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("commune")

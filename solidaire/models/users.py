@@ -1,6 +1,6 @@
 """People: the user model, whose login is the email address."""
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -9,11 +9,27 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from solidaire.models.organisations import Organisation
+
 STAFF_GROUP = "regional_staff"
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    def active_members_of(self, *organisations: "Organisation | int") -> "UserQuerySet":
+        """The members of these organisations (instances or ids) whose account is active:
+        those who receive the organisations' mail."""
+        return self.filter(memberships__organisation__in=organisations, is_active=True)
 
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    def get_queryset(self) -> UserQuerySet:
+        return UserQuerySet(self.model, using=self._db)
+
+    def active_members_of(self, *organisations: "Organisation | int") -> UserQuerySet:
+        return self.get_queryset().active_members_of(*organisations)
 
     def _create_user(self, email: str, password: str | None, **extra: Any) -> "User":
         if not email:

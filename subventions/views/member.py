@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from solidaire.lib.access import get_organisation_for_user
@@ -14,12 +13,11 @@ from solidaire.lib.http import AuthenticatedHttpRequest
 from solidaire.lib.pdf import pdf_response
 from subventions import services
 from subventions.forms import ReportForm
-from subventions.models import Grant, Report, ReportState
+from subventions.models import Grant, Report
 from subventions.pdf import grant_context, render_followup_pdf
 from subventions.views.files import evidence_response, pdf_name
 
 Status = Grant.Status
-REPORTABLE = (ReportState.DUE, ReportState.CORRECTION_REQUESTED)
 
 
 def _member_grant(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Grant:
@@ -48,10 +46,9 @@ def organisation_grants(request: AuthenticatedHttpRequest, slug: str) -> HttpRes
     organisation, _membership = get_organisation_for_user(request, slug)
     grants = organisation.grants.filter(status__in=Grant.SHOWN_STATUSES).select_related("programme")
     pending = (
-        Report.objects.filter(
-            grant_indicator__grant__organisation=organisation,
-            grant_indicator__grant__status=Status.AWARDED,
-            status__in=REPORTABLE,
+        Report.objects.awaited()
+        .filter(
+            grant_indicator__grant__organisation=organisation, grant_indicator__grant__status=Status.AWARDED
         )
         .select_related("grant_indicator__indicator", "grant_indicator__grant__programme")
         .late_first("due_date", "pk")
@@ -70,14 +67,6 @@ def member_grant(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpR
 def member_grant_followup_pdf(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     grant = _member_grant(request, slug, pk)
     return pdf_response(render_followup_pdf(grant), pdf_name(_("suivi"), grant))
-
-
-def _may_report(report: Report) -> bool:
-    return (
-        report.status in REPORTABLE
-        and report.grant_indicator.grant.status == Status.AWARDED
-        and report.period_start <= timezone.localdate()
-    )
 
 
 @login_required
@@ -109,7 +98,6 @@ def member_report(request: AuthenticatedHttpRequest, slug: str, pk: int, report_
         "grant": grant,
         "organisation": grant.organisation,
         "form": form,
-        "may_report": _may_report(report),
     }
     return render(request, "subventions/member/report.html", context)
 

@@ -27,7 +27,7 @@ from subventions.forms import (
     GrantIndicatorFormSet,
     InstalmentFormSet,
 )
-from subventions.models import Grant, Instalment, Programme, ReportState
+from subventions.models import Grant, Instalment, Programme
 from subventions.pdf import grant_context, render_followup_pdf, render_grant_pdf
 from subventions.views.files import pdf_name
 
@@ -208,10 +208,7 @@ def staff_grant(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         refused=refused,
         problems=services.award_problems(grant) if grant.is_draft else [],
         to_review=[
-            report
-            for item in context["indicators"]
-            for report in item.reports
-            if report.status == ReportState.SUBMITTED
+            report for item in context["indicators"] for report in item.reports if report.awaits_review
         ],
     )
     return render(request, "subventions/staff/grant.html", context)

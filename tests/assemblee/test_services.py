@@ -92,6 +92,14 @@ def test_staff_send_an_incomplete_application_back_with_a_message(application, n
     )
 
 
+def test_only_a_submitted_application_can_be_sent_back_and_it_comes_back_to_complete(
+    application, nadia
+) -> None:
+    assert application.can_be_sent_back
+    sent_back = services.send_back(application, nadia, "Il manque la page des signatures des statuts.")
+    assert sent_back.is_sent_back and not sent_back.can_be_sent_back
+
+
 def test_only_staff_put_on_the_agenda(application, alice, nadia) -> None:
     session = make_session(nadia)
     with pytest.raises(PermissionDenied):
@@ -330,6 +338,16 @@ def test_a_session_closes_only_once(item, members) -> None:
     Session.objects.filter(pk=item.session_id).update(closes_at=timezone.now() - timedelta(seconds=1))
     assert services.close_session(item.session_id) is True
     assert services.close_session(item.session_id) is False
+
+
+def test_a_session_is_due_to_close_from_the_end_of_its_vote_until_it_is_closed(session) -> None:
+    assert not session.is_due_to_close
+    Session.objects.filter(pk=session.pk).update(closes_at=timezone.now() - timedelta(seconds=1))
+    session.refresh_from_db()
+    assert session.is_due_to_close
+    services.close_session(session.pk)
+    session.refresh_from_db()
+    assert not session.is_due_to_close
 
 
 def test_a_session_does_not_close_before_its_time(session) -> None:

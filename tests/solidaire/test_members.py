@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from solidaire.models import AuditEntry, Invitation, Membership
+from solidaire.models import AuditEntry, Invitation, Membership, User
 from tests.factory import make_user
 
 
@@ -151,3 +151,13 @@ def test_the_text_part_of_an_email_is_not_html_escaped(client, invite, alice) ->
     invite(organisation)
     assert "« L'Atelier d'Yves »" in mail.outbox[0].body
     assert "&#x27;" not in mail.outbox[0].subject
+
+
+def test_an_organisations_mail_goes_to_its_members_whose_account_is_active(alice, bob, org_a, org_b) -> None:
+    User.objects.filter(pk=bob.pk).update(is_active=False)
+    assert list(User.objects.active_members_of(org_a)) == [alice]
+
+
+def test_the_active_members_of_several_organisations_are_read_at_once(alice, charlie, org_a, org_b) -> None:
+    members = User.objects.active_members_of(org_a.pk, org_b.pk).order_by("email")
+    assert list(members) == [alice, charlie]

@@ -1,4 +1,4 @@
-"""The territories fixture, its loader and the command that rebuilds it."""
+"""The territories fixture, its loader, the command that rebuilds it, and the commune search."""
 
 import gzip
 import json
@@ -19,6 +19,7 @@ from solidaire.territories import (
     load_territories,
     read_fixture,
 )
+from tests.factory import make_commune
 
 REGIONS = [["53", "Bretagne"], ["52", "Pays de la Loire"]]
 DEPARTEMENTS = [["35", "Ille-et-Vilaine", "53"], ["29", "Finistère", "53"], ["44", "Loire-Atlantique", "52"]]
@@ -397,3 +398,21 @@ def test_refresh_territories_command(tmp_path: Path) -> None:
 def test_refresh_refuses_a_wrong_source(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="not an extracted"):
         call_command("refresh_territories", "--source", str(tmp_path), stdout=StringIO())
+
+
+def test_a_commune_search_reads_spaces_as_the_hyphens_of_the_name(db) -> None:
+    montluc = make_commune("44184", "Saint-Étienne-de-Montluc", "44360")
+    make_commune("44109", "Nantes", "44000")
+    assert list(Commune.objects.search("saint etienne")) == [montluc]
+
+
+def test_a_commune_search_by_postcode_puts_the_most_populated_first(db) -> None:
+    bruz = make_commune("35047", "Bruz", "35170", population=18874)
+    rennes = make_commune("35238", "Rennes", "35000", population=230890)
+    assert list(Commune.objects.search("35")) == [rennes, bruz]
+
+
+def test_a_commune_is_named_whatever_its_accents_and_hyphens(db) -> None:
+    montluc = make_commune("44184", "Saint-Étienne-de-Montluc", "44360")
+    make_commune("44185", "Saint-Étienne-de-Mer-Morte", "44270")
+    assert list(Commune.objects.named("saint etienne de montluc")) == [montluc]

@@ -65,6 +65,34 @@ def test_a_late_report_once_submitted_is_no_longer_late(report, alice) -> None:
     assert not Report.objects.late().exists()
 
 
+# --- May it be filed now (Report.can_be_reported) ----------------------------------------
+
+
+def test_a_due_report_of_an_awarded_grant_can_be_reported_once_its_period_has_begun(report) -> None:
+    assert report.can_be_reported
+    Report.objects.filter(pk=report.pk).update(period_start=timezone.localdate() + timedelta(days=1))
+    assert not Report.objects.get(pk=report.pk).can_be_reported
+
+
+def test_the_reports_of_a_closed_grant_can_no_longer_be_reported(report, grant, nadia) -> None:
+    services.close_grant(grant, by=nadia)
+    assert not Report.objects.get(pk=report.pk).can_be_reported
+
+
+def test_a_submitted_report_can_be_reported_again_only_when_staff_ask_for_a_correction(
+    submitted, nadia
+) -> None:
+    assert not submitted.can_be_reported
+    corrected = services.request_correction(submitted, message="La valeur paraît trop haute.", by=nadia)
+    assert corrected.can_be_reported
+
+
+def test_a_report_is_awaited_until_it_is_submitted_and_again_when_sent_back(submitted, nadia) -> None:
+    assert not Report.objects.awaited().filter(pk=submitted.pk).exists()
+    services.request_correction(submitted, message="La valeur paraît trop haute.", by=nadia)
+    assert Report.objects.awaited().filter(pk=submitted.pk).exists()
+
+
 # --- Who may do what ---------------------------------------------------------------------
 
 
