@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from assemblee import notifications
 from assemblee import tally as tally_rules
 from assemblee.models import (
     AgendaItem,
@@ -167,8 +168,6 @@ def assessment_for(application: Application) -> Assessment | None:
 
 
 def submit(application: Application, by: User) -> Application:
-    from assemblee import tasks
-
     _require_member(by, application.organisation)
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application.pk)
@@ -189,14 +188,12 @@ def submit(application: Application, by: User) -> Application:
         application.save(update_fields=["assessment", "status", "submitted_at", "staff_message"])
         core.mark_applicant(application.organisation, by=by)
         AuditEntry.record(by, "application.submit", application.organisation, application=application.pk)
-        _after_commit(tasks.notify_application, application.pk, "application_submitted")
+        notifications.application(application, "application_submitted")
     return application
 
 
 def send_back(application: Application, by: User, message: str) -> Application:
     """Staff find the application incomplete: it goes back to the organisation with a message."""
-    from assemblee import tasks
-
     _require_staff(by)
     if not message.strip():
         raise ValidationError(_("Dites à l'organisation ce qui manque."))
@@ -209,7 +206,7 @@ def send_back(application: Application, by: User, message: str) -> Application:
         # So that the organisation can add what is missing; submitting completes it again.
         referentiel_services.reopen_assessment(application.assessment, by=by)
         AuditEntry.record(by, "application.incomplete", application.organisation, message=message.strip())
-        _after_commit(tasks.notify_application, application.pk, "application_incomplete")
+        notifications.application(application, "application_incomplete")
     return application
 
 
@@ -219,8 +216,6 @@ def needs_agenda(application: Application) -> bool:
 
 
 def put_on_agenda(application: Application, session: Session, by: User) -> AgendaItem:
-    from assemblee import tasks
-
     _require_staff(by)
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application.pk)
@@ -237,7 +232,7 @@ def put_on_agenda(application: Application, session: Session, by: User) -> Agend
         if session.status == Session.Status.PUBLISHED:
             _recuse_automatically(session, [item])
         AuditEntry.record(by, "application.on_agenda", application.organisation, session=session.title)
-        _after_commit(tasks.notify_application, application.pk, "application_on_agenda")
+        notifications.application(application, "application_on_agenda")
     return item
 
 
@@ -277,8 +272,6 @@ def withdraw(application: Application, by: User) -> Application:
 def publish_session(session: Session, by: User) -> Session:
     """Convenes every member with a current mandate, recuses members linked to an
     applicant, schedules the vote reminders and sends the convocations."""
-    from assemblee import tasks
-
     _require_staff(by)
     check_weights()
     with transaction.atomic():
@@ -308,7 +301,7 @@ def publish_session(session: Session, by: User) -> Session:
         session.status, session.published_at = Session.Status.PUBLISHED, timezone.now()
         session.save(update_fields=["status", "published_at"])
         AuditEntry.record(by, "session.publish", session, seats=session.seats.count())
-        _after_commit(tasks.send_convocations, session.pk)
+        notifications.convocations(session)
     return session
 
 

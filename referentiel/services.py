@@ -12,7 +12,7 @@ from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from referentiel import scoring
+from referentiel import notifications, scoring
 from referentiel.access import eligible_reviewers, is_member
 from referentiel.models import (
     Answer,
@@ -274,8 +274,6 @@ def erase_evidence(evidence: Evidence) -> None:
 
 
 def assign_reviewer(assessment: Assessment, reviewer: User, by: User) -> PeerReview:
-    from referentiel import tasks
-
     if not by.is_regional_staff:
         raise PermissionDenied
     with transaction.atomic():
@@ -299,7 +297,7 @@ def assign_reviewer(assessment: Assessment, reviewer: User, by: User) -> PeerRev
             raise ValidationError(_("Cette auto-évaluation a déjà ses deux relecteurs."))
         review = PeerReview.objects.create(assessment=assessment, reviewer=reviewer, assigned_by=by)
         AuditEntry.record(by, "review.assign", assessment.organisation, reviewer=reviewer.pk)
-        transaction.on_commit(lambda: tasks.notify_review_assigned.delay(review.pk))
+        notifications.review_assigned(review)
     return review
 
 
@@ -307,8 +305,6 @@ def save_review(
     review: PeerReview, opinions: Mapping[int, tuple[bool | None, str]], summary: str, *, submit: bool
 ) -> PeerReview:
     """Stores the reviewer's opinion per criterion id: (agrees, comment); submitting needs one on each."""
-    from referentiel import tasks
-
     if review.status == PeerReview.Status.SUBMITTED:
         raise ValidationError(_("Cette relecture est déjà rendue."))
     criteria = {
@@ -329,7 +325,7 @@ def save_review(
                 raise ValidationError(_("Donnez votre avis sur chaque critère avant de rendre la relecture."))
             review.status, review.submitted_at = PeerReview.Status.SUBMITTED, timezone.now()
             fields += ["status", "submitted_at"]
-            transaction.on_commit(lambda: tasks.notify_review_submitted.delay(review.pk))
+            notifications.review_submitted(review)
         review.save(update_fields=fields)
     return review
 

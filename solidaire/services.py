@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from solidaire import notifications
 from solidaire.models import (
     AuditEntry,
     Invitation,
@@ -212,8 +213,6 @@ def create_organisation(organisation: Organisation, by: User) -> Organisation:
 
 
 def invite(organisation: Organisation, email: str, role: str, by: User) -> Invitation:
-    from solidaire import tasks
-
     email = email.strip().lower()
     if organisation.memberships.filter(user__email__iexact=email).exists():
         raise ValidationError(_("Cette personne est déjà membre de l'organisation."), code="already_member")
@@ -223,7 +222,7 @@ def invite(organisation: Organisation, email: str, role: str, by: User) -> Invit
             organisation=organisation, email=email, role=role, invited_by=by
         )
         AuditEntry.record(by, "membership.invite", organisation, invitation=invitation.pk, role=role)
-        transaction.on_commit(lambda: tasks.send_invitation.delay(invitation.pk))
+        notifications.invite(invitation)
     return invitation
 
 

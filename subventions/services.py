@@ -18,6 +18,7 @@ from referentiel.scoring import CriterionResult
 from referentiel.services import current_result
 from solidaire.lib.documents import CheckedDocument
 from solidaire.models import AuditEntry, Organisation, User
+from subventions import notifications
 from subventions.models import (
     CONVENTION_DATE_REQUIRED,
     REMINDER_OFFSETS,
@@ -497,10 +498,9 @@ def validate_report(report: Report, *, by: User) -> Report:
 
 def request_correction(report: Report, *, message: str, by: User) -> Report:
     """Staff send a submitted report back with a message; the members receive it by email."""
-    from subventions import tasks
-
     if not message.strip():
         raise ValidationError(_("Expliquez ce qui doit être corrigé."))
-    report = _review(report, by=by, to=ReportState.CORRECTION_REQUESTED, message=message.strip())
-    transaction.on_commit(lambda: tasks.notify_correction_requested.delay(report.pk))
+    with transaction.atomic():
+        report = _review(report, by=by, to=ReportState.CORRECTION_REQUESTED, message=message.strip())
+        notifications.correction_requested(report)
     return report
