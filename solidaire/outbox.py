@@ -136,6 +136,14 @@ def _release(**fields) -> dict:
     return {"claimed_at": None, "claim_token": None, **fields}
 
 
+def _done(mail: OutgoingMail, **fields) -> dict:
+    """The update of an email that will not be sent again: released, and the text of a
+    sensitive one (a link that opens an account) erased."""
+    if mail.sensitive:
+        fields.update(body_text="", body_html="", attachments=[])
+    return _release(**fields)
+
+
 def _with_reconnection(write: Callable[[], int]) -> int:
     """`write`, again on a new connection if the database dropped ours: an email the server
     accepted must be marked sent, or the next run would send it twice."""
@@ -174,7 +182,9 @@ class _Run:
                 continue
             mail.attempts += 1
             if mail.expires_at and mail.expires_at <= now:
-                _update(mail, token, **_release(status=Status.CANCELLED, error="Plus d'actualité à l'envoi."))
+                _update(
+                    mail, token, **_done(mail, status=Status.CANCELLED, error="Plus d'actualité à l'envoi.")
+                )
                 self.report.cancelled += 1
                 continue
             self._send(mail, token)
@@ -189,6 +199,9 @@ class _Run:
 
     def _send(self, mail: OutgoingMail, token: uuid.UUID) -> None:
         try:
+            # Opened here, the connection stays open for the next emails of the run (the
+            # backend closes after each message a connection that send_messages opened).
+            self.backend.open()
             self.backend.send_messages([to_message(mail)])
         except Exception as error:
             refusal = classify(error)
@@ -198,7 +211,7 @@ class _Run:
             return
         now = timezone.now()
         marked = _with_reconnection(
-            lambda: _update(mail, token, **_release(status=Status.SENT, sent_at=now, error=""))
+            lambda: _update(mail, token, **_done(mail, status=Status.SENT, sent_at=now, error=""))
         )
         if marked:
             self.report.sent += 1
@@ -213,7 +226,7 @@ class _Run:
             _update(
                 mail,
                 token,
-                **_release(status=Status.FAILED, failed_at=now, next_attempt_at=None, error=error),
+                **_done(mail, status=Status.FAILED, failed_at=now, next_attempt_at=None, error=error),
             )
             self.report.failed += 1
         else:
@@ -245,10 +258,20 @@ def send_due(ids: list[int] | None = None) -> SendReport:
 
 
 def retry(mail: OutgoingMail, to: str, by: User) -> OutgoingMail:
-    """Staff send a failed email again, to the address they corrected if they did."""
+    """Staff send a failed email again, to the address they corrected if they did (not a
+    sensitive one: its text is erased, and its link must not go to another address)."""
     with transaction.atomic():
-        updated = OutgoingMail.objects.filter(pk=mail.pk, status=Status.FAILED).update(
-            status=Status.QUEUED, to=to, attempts=0, next_attempt_at=timezone.now(), failed_at=None, error=""
+        updated = (
+            OutgoingMail.objects.retryable()
+            .filter(pk=mail.pk)
+            .update(
+                status=Status.QUEUED,
+                to=to,
+                attempts=0,
+                next_attempt_at=timezone.now(),
+                failed_at=None,
+                error="",
+            )
         )
         if updated:
             AuditEntry.record(by, "mail.retry", mail, template=mail.template, address_changed=to != mail.to)

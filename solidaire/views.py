@@ -289,7 +289,7 @@ def staff_mails(request: AuthenticatedHttpRequest) -> HttpResponse:
 @staff_required
 @require_POST
 def staff_mail_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    mail = get_object_or_404(OutgoingMail.objects.failed(), pk=pk)
+    mail = get_object_or_404(OutgoingMail.objects.retryable(), pk=pk)
     form = MailRetryForm(request.POST)
     if form.is_valid():
         outbox.retry(mail, form.cleaned_data["email"], by=request.user)

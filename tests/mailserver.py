@@ -1,17 +1,37 @@
 """A local SMTP server for the tests and the bench (aiosmtpd), so that Django's real SMTP
 backend is exercised: it records what it accepts, and can refuse given addresses for now
-(451) or for good (550), be slow, or stop and start again on the same port."""
+(451) or for good (550), be slow, or stop and start again on the same port. And, for the
+tests on the in-memory backend, `refusing`."""
 
 import asyncio
 import email
 import email.policy
+import smtplib
 import socket
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from unittest import mock
 
 from aiosmtpd.controller import Controller
+from django.core.mail.backends import locmem
+
+LOCMEM = "django.core.mail.backends.locmem.EmailBackend.send_messages"
+
+
+def refusing(code: int, *addresses: str):
+    """The in-memory mail backend answers `code` (550: for good, 451: for now) to these
+    addresses, as an SMTP server would, and accepts the others."""
+    real_send = locmem.EmailBackend.send_messages
+
+    def send(backend, messages):
+        for message in messages:
+            if message.to[0] in addresses:
+                raise smtplib.SMTPRecipientsRefused({message.to[0]: (code, b"5.1.1 no such user")})
+        return real_send(backend, messages)
+
+    return mock.patch(LOCMEM, autospec=True, side_effect=send)
 
 
 def free_port() -> int:

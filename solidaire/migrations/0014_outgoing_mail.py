@@ -27,6 +27,7 @@ class Migration(migrations.Migration):
                 ('body_html', models.TextField()),
                 ('attachments', models.JSONField(blank=True, default=list)),
                 ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='sans objet après le')),
+                ('sensitive', models.BooleanField(default=False)),
                 ('status', models.CharField(choices=[('queued', 'à envoyer'), ('sent', 'envoyé'), ('failed', 'échec'), ('cancelled', 'sans objet')], default='queued', max_length=10, verbose_name='état')),
                 ('next_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='prochain essai')),
                 ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='tentatives')),

@@ -23,6 +23,9 @@ class OutgoingMailQuerySet(models.QuerySet["OutgoingMail"]):
     def failed(self) -> "OutgoingMailQuerySet":
         return self.filter(status=OutgoingMail.Status.FAILED)
 
+    def retryable(self) -> "OutgoingMailQuerySet":
+        return self.failed().filter(sensitive=False)
+
 
 class OutgoingMail(models.Model):
     """One email to one recipient, rendered (subject, text, HTML, in the recipient's language)
@@ -61,6 +64,9 @@ class OutgoingMail(models.Model):
     attachments = models.JSONField(default=list, blank=True)
     # Not sent after this moment: a reminder of a vote that has closed would mislead.
     expires_at = models.DateTimeField(_("sans objet après le"), null=True, blank=True)
+    # A link or a code that opens the account (sign-up, password reset): its text is erased
+    # once the email is sent or given up, and staff never send it again elsewhere.
+    sensitive = models.BooleanField(default=False)
 
     status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     next_attempt_at = models.DateTimeField(_("prochain essai"), null=True, blank=True)
@@ -95,4 +101,4 @@ class OutgoingMail(models.Model):
 
     @property
     def can_be_retried(self) -> bool:
-        return self.status == self.Status.FAILED
+        return self.status == self.Status.FAILED and not self.sensitive

@@ -12,7 +12,7 @@ from django.utils import dateformat, timezone
 from icalendar import Calendar
 from pypdf import PdfReader
 
-from assemblee import notifications, pdf, services
+from assemblee import notifications, pdf, services, tasks
 from assemblee.models import AgendaItem, Session, SessionReminder
 from solidaire import notifications as core_notifications
 from solidaire import outbox
@@ -228,3 +228,19 @@ def test_the_renewal_reminder_invites_to_apply_again(
         )
     renewal = sent("Le référencement de Atelier du Réemploi prend fin le")[0]
     assert reverse("application_home", args=[item.application.organisation.slug]) in renewal.body
+
+
+def test_decisions_whose_task_was_lost_are_sent_by_the_closing_job_once(
+    item, members, django_capture_on_commit_callbacks
+) -> None:
+    for member in members:
+        services.cast_ballot(item, member, "refuse")
+    Session.objects.filter(pk=item.session_id).update(closes_at=timezone.now() - timedelta(seconds=1))
+    services.close_session(item.session_id)  # its task queued after the commit is lost
+    mail.outbox.clear()
+    later = timezone.now() + tasks.NOTIFY_GRACE + timedelta(minutes=1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        for _run in range(2):
+            with django_capture_on_commit_callbacks(execute=True):
+                tasks.close_due_sessions()
+    assert len(sent("Décision de l'assemblée : Atelier du Réemploi")) == 1

@@ -1,7 +1,6 @@
 """The outbox: every email written with its event, sent once, tried again when the server
 refuses for a while, given up (and shown to staff) when it refuses for good."""
 
-import smtplib
 import uuid
 from datetime import timedelta
 from types import SimpleNamespace
@@ -15,8 +14,8 @@ from django.utils import timezone
 from solidaire import outbox, services, tasks
 from solidaire.lib.emails import compose
 from solidaire.models import AuditEntry, Membership, OutgoingMail
+from tests.mailserver import LOCMEM, refusing
 
-LOCMEM = "django.core.mail.backends.locmem.EmailBackend.send_messages"
 Status = OutgoingMail.Status
 
 
@@ -28,19 +27,6 @@ def queued(*addresses: str, **kwargs) -> list[OutgoingMail]:
         "inviter": None,
     }
     return outbox.queue([compose("invitation", address, context, **kwargs) for address in addresses])
-
-
-def refusing(code: int, *addresses: str):
-    """The mail server answers `code` to these addresses and accepts the others."""
-    real_send = mail.backends.locmem.EmailBackend.send_messages
-
-    def send(backend, messages):
-        for message in messages:
-            if message.to[0] in addresses:
-                raise smtplib.SMTPRecipientsRefused({message.to[0]: (code, b"5.1.1 no such user")})
-        return real_send(backend, messages)
-
-    return mock.patch(LOCMEM, autospec=True, side_effect=send)
 
 
 def at(moment):

@@ -86,3 +86,15 @@ def test_people_outside_staff_neither_see_nor_resend(client, request, persona, f
     assert response.status_code == 403
     failed.refresh_from_db()
     assert failed.status == OutgoingMail.Status.FAILED
+
+
+def test_a_refused_password_reset_is_shown_but_never_sent_elsewhere(client, nadia, alice) -> None:
+    with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages", side_effect=REFUSED):
+        client.post(reverse("account_reset_password"), {"email": "alice@example.org"})
+        outbox.send_due()
+    reset = OutgoingMail.objects.get(to="alice@example.org")
+    assert (reset.status, reset.body_text) == (OutgoingMail.Status.FAILED, "")  # the link is erased
+    client.force_login(nadia)
+    assert "la personne refait sa demande" in client.get(reverse("staff_mails")).text
+    response = client.post(reverse("staff_mail_retry", args=[reset.pk]), {"email": "pirate@example.org"})
+    assert response.status_code == 404

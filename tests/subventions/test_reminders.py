@@ -1,7 +1,6 @@
 """Report reminders: selected by time window, decided once, caught up; their emails go
 through the outbox, once per recipient (tests/solidaire/test_outbox.py for its failures)."""
 
-import smtplib
 import threading
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -20,10 +19,10 @@ from subventions import services
 from subventions.models import Grant, Periodicity, Report, ReportReminder
 from subventions.tasks import run_report_reminders, send_report_reminders
 from tests.factory import make_organisation, make_user
+from tests.mailserver import refusing
 from tests.subventions.factory import assess, awarded_grant, make_indicator
 
 Kind = ReportReminder.Kind
-LOCMEM = "django.core.mail.backends.locmem.EmailBackend.send_messages"
 
 
 @pytest.fixture
@@ -93,21 +92,8 @@ def test_a_closed_grant_gets_no_reminder(grant, report, nadia, job) -> None:
     assert not mail.outbox
 
 
-def refuse(*addresses: str, code: int = 550):
-    """The mail server refuses these addresses (550: for good; 450: for now)."""
-    real_send = mail.backends.locmem.EmailBackend.send_messages
-
-    def send(backend, messages):
-        for message in messages:
-            if message.to[0] in addresses:
-                raise smtplib.SMTPRecipientsRefused({message.to[0]: (code, b"refused")})
-        return real_send(backend, messages)
-
-    return mock.patch(LOCMEM, autospec=True, side_effect=send)
-
-
 def test_a_refused_address_does_not_keep_the_others_from_their_reminder(report, bob, job) -> None:
-    with refuse("alice@example.org"):
+    with refusing(550, "alice@example.org"):
         job()
         job()
     assert [m.to for m in mail.outbox] == [["bob@example.org"]]
@@ -117,7 +103,7 @@ def test_a_refused_address_does_not_keep_the_others_from_their_reminder(report, 
 def test_an_address_refused_for_now_gets_the_reminder_later_and_the_others_only_once(
     report, bob, job, django_capture_on_commit_callbacks
 ) -> None:
-    with refuse("alice@example.org", code=451):
+    with refusing(451, "alice@example.org"):
         job()
     later = timezone.now() + timedelta(seconds=settings.MAIL_RETRY_SECONDS)
     with mock.patch("django.utils.timezone.now", return_value=later):
