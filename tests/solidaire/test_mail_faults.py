@@ -7,6 +7,7 @@ so that the whole suite takes a minute or two. `pytest -m faults` runs it alone.
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -366,7 +367,8 @@ with transaction.atomic():
 """
 
 
-@pytest.mark.skipif(not os.path.exists("/usr/bin/redis-server"), reason="no redis-server")
+@pytest.mark.redis
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="no redis-server to start a private one")
 def test_tasks_lost_with_a_restarted_redis_are_sent_by_the_sweep_once(server, workers, private_redis) -> None:
     expected = addresses(6)
     queue = celery_app.conf.task_default_queue
