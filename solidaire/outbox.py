@@ -206,7 +206,7 @@ class _Run:
         except Exception as error:
             refusal = classify(error)
             if not isinstance(error, smtplib.SMTPRecipientsRefused):
-                self.backend.close()  # the connection may be broken: a new one for the next
+                self.close()  # the connection may be broken: a new one for the next
             self._failed(mail, token, refusal)
             return
         now = timezone.now()
