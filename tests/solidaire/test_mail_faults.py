@@ -30,7 +30,7 @@ from solidaire.lib.emails import compose
 from solidaire.models import ListingReminder, Membership, Organisation, OutgoingMail
 from tests.factory import add_member, make_organisation, make_user
 from tests.mailserver import MailServer, free_port
-from tests.solidaire.test_celery_worker import ROOT, database_url
+from tests.solidaire.test_celery_worker import ROOT, database_url, tasks_queued_to
 
 pytestmark = [
     pytest.mark.faults,
@@ -179,13 +179,10 @@ def workers(settings, server, tmp_path):
         started.append(worker)
         return worker
 
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.task_default_queue = queue
     try:
-        yield start
+        with tasks_queued_to(queue):
+            yield start
     finally:
-        celery_app.conf.task_always_eager = True
-        celery_app.conf.task_default_queue = "celery"
         for worker in started:
             worker.stop()
             print(worker.output()[-5000:])
