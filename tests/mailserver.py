@@ -6,6 +6,7 @@ tests on the in-memory backend, `refusing`."""
 import asyncio
 import email
 import email.policy
+import logging
 import smtplib
 import socket
 import threading
@@ -88,6 +89,7 @@ class MailServer:
     # --- Control ---
 
     def start(self) -> "MailServer":
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port, ready_timeout=10)
         self._controller.start()
         return self
