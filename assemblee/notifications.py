@@ -82,7 +82,7 @@ def decision(item: AgendaItem, session: Session) -> None:
         if item.outcome == AgendaItem.Outcome.ADMIT:
             attachments = [
                 stored_attachment(
-                    f"attestation-{item.reference}.pdf", item.certificate.name, "application/pdf"
+                    f"attestation-{item.reference}.pdf", str(item.certificate.name), "application/pdf"
                 )
             ]
         context = {"item": item, "organisation": organisation, "session": session}

@@ -15,5 +15,6 @@ class PersistentScheduler(beat.PersistentScheduler):
     whose time passed while beat was stopped runs when it starts), creating its folder."""
 
     def setup_schedule(self) -> None:
-        Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
+        schedule_filename: str = self.schedule_filename  # type: ignore[attr-defined]  # not in celery-types
+        Path(schedule_filename).parent.mkdir(parents=True, exist_ok=True)
         super().setup_schedule()

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import mailers
@@ -54,11 +55,11 @@ def queue(mails: Iterable[OutgoingMail]) -> list[OutgoingMail]:
     created = OutgoingMail.objects.bulk_create(mails)
     ids = [mail.pk for mail in created]
     for start in range(0, len(ids), settings.MAIL_BATCH_SIZE):
-        tasks.send_mail.delay_on_commit(ids[start : start + settings.MAIL_BATCH_SIZE])
+        tasks.send_mail.delay_on_commit(ids[start : start + settings.MAIL_BATCH_SIZE])  # type: ignore[attr-defined]
     return created
 
 
-def notify(template: str, users: Iterable[User], context: dict, **kwargs) -> list[OutgoingMail]:
+def notify(template: str, users: Iterable[User], context: dict, **kwargs: Any) -> list[OutgoingMail]:
     """One email per user, in their language (solidaire.lib.emails.compose), queued."""
     return queue(compose_for_users(template, users, context, **kwargs))
 
@@ -127,16 +128,16 @@ def _claim(token: uuid.UUID, ids: list[int] | None) -> int:
         return OutgoingMail.objects.filter(pk__in=pks).update(claimed_at=now, claim_token=token) if pks else 0
 
 
-def _update(mail: OutgoingMail, token: uuid.UUID, **fields) -> int:
+def _update(mail: OutgoingMail, token: uuid.UUID, **fields: Any) -> int:
     """Updates the row only while `token` holds it."""
     return OutgoingMail.objects.filter(pk=mail.pk, claim_token=token).update(**fields)
 
 
-def _release(**fields) -> dict:
+def _release(**fields: Any) -> dict:
     return {"claimed_at": None, "claim_token": None, **fields}
 
 
-def _done(mail: OutgoingMail, **fields) -> dict:
+def _done(mail: OutgoingMail, **fields: Any) -> dict:
     """The update of an email that will not be sent again: released, and the text of a
     sensitive one (a link that opens an account) erased."""
     if mail.sensitive:
@@ -275,7 +276,7 @@ def retry(mail: OutgoingMail, to: str, by: User) -> OutgoingMail:
         )
         if updated:
             AuditEntry.record(by, "mail.retry", mail, template=mail.template, address_changed=to != mail.to)
-            tasks.send_mail.delay_on_commit([mail.pk])
+            tasks.send_mail.delay_on_commit([mail.pk])  # type: ignore[attr-defined]
     mail.refresh_from_db()
     return mail
 

@@ -387,7 +387,7 @@ if _email_backend == "smtp":
     }
     # An email is sent within its claim: a server that answers each step just before the
     # timeout must not outlast the lease (solidaire/outbox.py).
-    if _mailer["OPTIONS"]["timeout"] * 5 > MAIL_LEASE_SECONDS:
+    if envint("EMAIL_TIMEOUT", "20") * 5 > MAIL_LEASE_SECONDS:
         raise ImproperlyConfigured("MAIL_LEASE_SECONDS must be at least 5 times EMAIL_TIMEOUT.")
 elif _email_backend == "file":
     _mailer = {

@@ -7,11 +7,13 @@ row; solidaire.outbox stores the rows in the transaction of the event and sends 
 from collections.abc import Iterable
 from datetime import datetime
 from email.utils import parseaddr
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.files.storage import storages
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context, engines
+from django.template.backends.django import DjangoTemplates
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -20,7 +22,7 @@ from solidaire.models import Organisation, OutgoingMail, User
 
 def _render_text(name: str, context: dict) -> str:
     # Plain text is not HTML: "L'Atelier" must not arrive as "L&#x27;Atelier".
-    template = engines["django"].engine.get_template(name)
+    template = cast(DjangoTemplates, engines["django"]).engine.get_template(name)
     return template.render(Context(context, autoescape=False))
 
 
@@ -74,7 +76,9 @@ def compose(
     )
 
 
-def compose_for_users(template: str, users: Iterable[User], context: dict, **kwargs) -> list[OutgoingMail]:
+def compose_for_users(
+    template: str, users: Iterable[User], context: dict, **kwargs: Any
+) -> list[OutgoingMail]:
     """One email per user, in that user's language, so nobody sees the others' addresses."""
     return [
         compose(

@@ -32,7 +32,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from solidaire import outbox
-from solidaire.models import OutgoingMail
+from solidaire.models import OutgoingMail, ReminderBase
 
 logger = logging.getLogger(__name__)
 
@@ -53,18 +53,19 @@ class RunReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _claimable(model: type[models.Model], now: datetime) -> models.QuerySet:
-    return model.objects.filter(due_at__lte=now, sent_at=None, attempts__lt=MAX_ATTEMPTS)
+def _claimable[R: ReminderBase](model: type[R], now: datetime) -> models.QuerySet[R]:
+    # `_default_manager` is `objects` on every reminder, and the type checker knows it on any model.
+    return model._default_manager.filter(due_at__lte=now, sent_at=None, attempts__lt=MAX_ATTEMPTS)
 
 
-def send_due(
-    model: type[models.Model],
-    compose: Callable[[models.Model, datetime], list[OutgoingMail]],
+def send_due[R: ReminderBase](
+    model: type[R],
+    compose: Callable[[R, datetime], list[OutgoingMail]],
     *,
     now: datetime | None = None,
     related: Iterable[str] = (),
     batch_size: int = BATCH_SIZE,
-    prepare: Callable[[list[models.Model]], None] | None = None,
+    prepare: Callable[[list[R]], None] | None = None,
 ) -> RunReport:
     """Decides every due reminder of `model` and queues its emails, `compose(reminder, now)`.
 
@@ -81,17 +82,17 @@ def send_due(
 
 
 @dataclass
-class _Job:
-    model: type[models.Model]
-    compose: Callable[[models.Model, datetime], list[OutgoingMail]]
+class _Job[R: ReminderBase]:
+    model: type[R]
+    compose: Callable[[R, datetime], list[OutgoingMail]]
     now: datetime
     related: list[str]
     batch_size: int
-    prepare: Callable[[list[models.Model]], None] | None
+    prepare: Callable[[list[R]], None] | None
     report: RunReport = field(default_factory=RunReport)
     failed: list[int] = field(default_factory=list)  # left for the next run
 
-    def claim(self) -> list[models.Model]:
+    def claim(self) -> list[R]:
         token = uuid.uuid4()
         claimable = _claimable(self.model, self.now).exclude(pk__in=self.failed)
         batch = claimable.order_by("due_at", "pk").select_for_update(skip_locked=True)
@@ -100,7 +101,7 @@ class _Job:
             claimed_at=timezone.now(), claim_token=token, attempts=F("attempts") + 1
         ):
             return []
-        rows = self.model.objects.filter(claim_token=token, sent_at=None)
+        rows = self.model._default_manager.filter(claim_token=token, sent_at=None)
         return list(rows.select_related(*self.related) if self.related else rows)
 
     def run_batch(self) -> bool:
@@ -122,16 +123,18 @@ class _Job:
             else:
                 done.append(reminder.pk)
         outbox.queue(mails)
-        self.model.objects.filter(pk__in=done).update(sent_at=self.now, last_error="")
-        self.model.objects.filter(pk__in=skipped).update(sent_at=self.now, skipped=True, last_error="")
+        self.model._default_manager.filter(pk__in=done).update(sent_at=self.now, last_error="")
+        self.model._default_manager.filter(pk__in=skipped).update(
+            sent_at=self.now, skipped=True, last_error=""
+        )
         self.report.sent += len(done)
         self.report.skipped += len(skipped)
         self.report.emails += len(mails)
         return True
 
-    def record_failure(self, reminder: models.Model, error: Exception) -> None:
+    def record_failure(self, reminder: R, error: Exception) -> None:
         logger.exception("Reminder %s #%s failed", self.model.__name__, reminder.pk)
-        self.model.objects.filter(pk=reminder.pk).update(
+        self.model._default_manager.filter(pk=reminder.pk).update(
             claimed_at=None, claim_token=None, last_error=f"{type(error).__name__}: {error}"[:2000]
         )
         self.failed.append(reminder.pk)
@@ -142,12 +145,12 @@ class _Job:
 def schedule(model: type[models.Model], owner: dict, due: dict[str, datetime | None]) -> None:
     """Creates or moves the reminders of one object: `due` maps each kind to the
     moment it may be sent (None: no such reminder). Sent reminders never move."""
-    pending = model.objects.filter(**owner, sent_at=None)
-    existing = set(model.objects.filter(**owner).values_list("kind", flat=True))
+    pending = model._default_manager.filter(**owner, sent_at=None)
+    existing = set(model._default_manager.filter(**owner).values_list("kind", flat=True))
     for kind, due_at in due.items():
         if due_at is None:
             pending.filter(kind=kind).delete()
         elif kind in existing:
             pending.filter(kind=kind).exclude(due_at=due_at).update(due_at=due_at)
         else:
-            model.objects.create(**owner, kind=kind, due_at=due_at)
+            model._default_manager.create(**owner, kind=kind, due_at=due_at)
