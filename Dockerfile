@@ -17,7 +17,8 @@ COPY . .
 RUN pip install --no-cache-dir -c constraints.txt -e . \
     && SECRET_KEY=collectstatic-only AUDIT_KEYS=build:collectstatic-only-no-entry-is-ever-signed \
        DEBUG=false python manage.py collectstatic --no-input --verbosity 0 \
-    && mkdir -p /app/media /app/private && chown -R solidaire /app/media /app/private
+    && mkdir -p /app/media /app/private /var/lib/solidaire/beat \
+    && chown -R solidaire /app/media /app/private /var/lib/solidaire
 
 USER solidaire
 EXPOSE 8000

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from assemblee import notifications, tasks
 from assemblee import tally as tally_rules
-from assemblee import tasks
 from assemblee.models import (
     AgendaItem,
     Application,
@@ -183,7 +183,7 @@ def submit(application: Application, by: User) -> Application:
         application.save(update_fields=["assessment", "status", "submitted_at", "staff_message"])
         core.mark_applicant(application.organisation, by=by)
         AuditEntry.record(by, "application.submit", application.organisation, application=application.pk)
-        tasks.notify_application.delay_on_commit(application.pk, "application_submitted")
+        notifications.application(application, "application_submitted")
     return application
 
 
@@ -201,7 +201,7 @@ def send_back(application: Application, by: User, message: str) -> Application:
         # So that the organisation can add what is missing; submitting completes it again.
         referentiel_services.reopen_assessment(application.assessment, by=by)
         AuditEntry.record(by, "application.incomplete", application.organisation, message=message.strip())
-        tasks.notify_application.delay_on_commit(application.pk, "application_incomplete")
+        notifications.application(application, "application_incomplete")
     return application
 
 
@@ -227,7 +227,7 @@ def put_on_agenda(application: Application, session: Session, by: User) -> Agend
         if session.status == Session.Status.PUBLISHED:
             _recuse_automatically(session, [item])
         AuditEntry.record(by, "application.on_agenda", application.organisation, session=session.title)
-        tasks.notify_application.delay_on_commit(application.pk, "application_on_agenda")
+        notifications.application(application, "application_on_agenda")
     return item
 
 
@@ -296,7 +296,7 @@ def publish_session(session: Session, by: User) -> Session:
         session.status, session.published_at = Session.Status.PUBLISHED, timezone.now()
         session.save(update_fields=["status", "published_at"])
         AuditEntry.record(by, "session.publish", session, seats=session.seats.count())
-        tasks.send_convocations.delay_on_commit(session.pk)
+        notifications.convocations(session)
     return session
 
 

@@ -10,7 +10,10 @@ sent; the same goes to ``bench-report-reminders.txt``, and the headline figures 
 row of ``docs/performance.md`` (bench/figures.py).
 
 The job runs twice on the same backlog (reset in between): once timed, once under
-tracemalloc for the memory peak, which slows Python down too much to time it."""
+tracemalloc for the memory peak, which slows Python down too much to time it. A third time
+it sends its emails through the real SMTP path: Django's SMTP backend to a local aiosmtpd
+server (tests/mailserver.py), the time, the emails per second and the duplicates the
+server received (there must be none)."""
 
 import argparse
 import os
@@ -36,6 +39,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from solidaire import outbox  # noqa: E402
 from solidaire.lib.siret import make_siret  # noqa: E402
 from solidaire.models import (  # noqa: E402
     STAFF_GROUP,
@@ -44,12 +48,14 @@ from solidaire.models import (  # noqa: E402
     LegalForm,
     Membership,
     Organisation,
+    OutgoingMail,
     Region,
     Sector,
     User,
 )
 from subventions.models import Grant, GrantIndicator, Indicator, Programme, Report, ReportReminder  # noqa: E402
 from subventions.tasks import run_report_reminders  # noqa: E402
+from tests.mailserver import MailServer  # noqa: E402
 
 REPORTS = 1_000_000
 ORGANISATIONS = 2_000
@@ -107,8 +113,10 @@ def run() -> list[str]:
         run_report_reminders(now=now)
         with_outbox, peak = tracemalloc.get_traced_memory()
         mail.outbox = []
-        outbox = with_outbox - tracemalloc.get_traced_memory()[0]
+        outbox_bytes = with_outbox - tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
+    reset_backlog(now)
+    smtp, smtp_figures = through_smtp(now)
 
     lines = [
         f"Report reminders at scale — {timezone.localtime():%Y-%m-%d %H:%M}, PostgreSQL "
@@ -126,8 +134,10 @@ def run() -> list[str]:
         f"  time per 1,000 reminders sent: {job_seconds / max(result.sent, 1) * 1000:.2f} s",
         f"  SQL queries: {queries.count:,}, taking {queries.seconds:.2f} s of it",
         f"  peak Python memory of the job (tracemalloc, second run): {peak / 2**20:.1f} MiB, of which "
-        f"{outbox / 2**20:.1f} MiB are the {emails:,} messages the locmem backend keeps",
+        f"{outbox_bytes / 2**20:.1f} MiB are the {emails:,} messages the locmem backend keeps",
         f"  process peak RSS: {rss_after / 1024:.0f} MiB (before the job: {rss_before / 1024:.0f} MiB)",
+        "",
+        *smtp,
         "",
         "query plan of one claim batch (the 200 oldest due, unsent reminders):",
         *("  " + line for line in plan.splitlines()),
@@ -141,7 +151,8 @@ def run() -> list[str]:
                 f"{result.sent:,} sent of {due_count:,} due in {job_seconds:.2f} s "
                 f"({job_seconds / max(result.sent, 1) * 1000:.2f} s per 1,000), "
                 f"{queries.count:,} SQL queries, peak RSS {rss_after / 1024:.0f} MiB",
-            )
+            ),
+            ("reminders bench: their emails through SMTP (aiosmtpd)", smtp_figures),
         ],
     )
     return lines
@@ -169,10 +180,40 @@ def timed_ms(function) -> tuple[float, object]:
 
 
 def reset_backlog(now) -> None:
-    """Makes the reminders the timed run handled due again, for the tracemalloc run."""
+    """Makes the reminders a run handled due again, and forgets its emails, for the next run."""
     ReportReminder.objects.filter(sent_at=now).update(
         sent_at=None, skipped=False, claimed_at=None, claim_token=None, attempts=0, last_error=""
     )
+    OutgoingMail.objects.all().delete()
+
+
+def through_smtp(now) -> tuple[list[str], str]:
+    """The due reminders decided and their emails sent through Django's SMTP backend to a
+    local SMTP server; the duplicates are the messages the server received more than once."""
+    server = MailServer().start()
+    try:
+        with override_settings(MAILERS=server.mailers(timeout=10)):
+            started = time.perf_counter()
+            result = run_report_reminders(now=now)  # tasks run eagerly: each batch sent after its commit
+            outbox.send_due()  # what the beat's sweep would still find (nothing)
+            seconds = time.perf_counter() - started
+    finally:
+        server.stop()
+    accepted = len(server.accepted)
+    duplicates = accepted - len({message.message_id for message in server.accepted})
+    unsent = OutgoingMail.objects.exclude(status=OutgoingMail.Status.SENT).count()
+    figures_line = (
+        f"{accepted:,} emails in {seconds:.1f} s ({accepted / seconds:.0f} per second), "
+        f"{duplicates} duplicates, {unsent} not sent"
+    )
+    return [
+        "the same job, its emails through the real SMTP path (Django's SMTP backend, aiosmtpd on 127.0.0.1):",
+        f"  reminders due: {result.sent + result.skipped:,} "
+        f"(sent: {result.sent:,}; skipped: {result.skipped:,})",
+        f"  emails accepted by the server: {accepted:,} in {seconds:.1f} s, "
+        f"{accepted / seconds:.0f} emails per second",
+        f"  duplicates: {duplicates} (emails received more than once); emails not sent: {unsent}",
+    ], figures_line
 
 
 # --- Data -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from referentiel import scoring, tasks
+from referentiel import notifications, scoring, tasks
 from referentiel.access import eligible_reviewers, is_member
 from referentiel.models import (
     Answer,
@@ -295,7 +295,7 @@ def assign_reviewer(assessment: Assessment, reviewer: User, by: User) -> PeerRev
             raise ValidationError(_("Cette auto-évaluation a déjà ses deux relecteurs."))
         review = PeerReview.objects.create(assessment=assessment, reviewer=reviewer, assigned_by=by)
         AuditEntry.record(by, "review.assign", assessment.organisation, reviewer=reviewer.pk)
-        tasks.notify_review_assigned.delay_on_commit(review.pk)
+        notifications.review_assigned(review)
     return review
 
 
@@ -323,7 +323,7 @@ def save_review(
                 raise ValidationError(_("Donnez votre avis sur chaque critère avant de rendre la relecture."))
             review.status, review.submitted_at = PeerReview.Status.SUBMITTED, timezone.now()
             fields += ["status", "submitted_at"]
-            tasks.notify_review_submitted.delay_on_commit(review.pk)
+            notifications.review_submitted(review)
         review.save(update_fields=fields)
     return review
 

@@ -1,10 +1,11 @@
-"""The Celery app, and `task`, the decorator of every task of the platform."""
+"""The Celery app, `task`, the decorator of every task of the platform, and beat's scheduler."""
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, overload
 
-from celery import Celery, shared_task
+from celery import Celery, beat, shared_task
 from celery.contrib.django.task import DjangoTask
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "solidaire.settings")
@@ -25,3 +26,13 @@ def task(fun: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     if fun is not None:
         return shared_task(fun)
     return shared_task(**options)
+
+
+class PersistentScheduler(beat.PersistentScheduler):
+    """Celery's scheduler, which keeps the last run of each job in a file (so that a daily job
+    whose time passed while beat was stopped runs when it starts), creating its folder."""
+
+    def setup_schedule(self) -> None:
+        schedule_filename: str = self.schedule_filename  # type: ignore[attr-defined]  # not in celery-types
+        Path(schedule_filename).parent.mkdir(parents=True, exist_ok=True)
+        super().setup_schedule()

@@ -325,3 +325,9 @@ class AccountDeleteForm(Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("Ce mot de passe n'est pas le bon."))
         return password
+
+
+class MailRetryForm(Form):
+    """Staff send a failed email again, to its address or to one they corrected."""
+
+    email = forms.EmailField(label=_("Adresse"), max_length=254)

@@ -17,10 +17,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from solidaire.models import AuditEntry, ConflictOfInterest, Invitation, Membership, User
+from solidaire.models import AuditEntry, ConflictOfInterest, Invitation, Membership, OutgoingMail, User
 
 Exporter = Callable[[User], Any]
 Eraser = Callable[[User], None]
@@ -87,6 +88,11 @@ def export_personal_data(user: User) -> dict[str, Any]:
             .with_names()
             .order_by("created_at")
         ],
+        # Kept MAIL_RETENTION_DAYS (solidaire.outbox), deleted with the account.
+        "emails_received": [
+            {"date": _date(m.created_at), "to": m.to, "subject": m.subject, "status": m.status}
+            for m in OutgoingMail.objects.filter(recipient=user).order_by("created_at")
+        ],
     }
     for name, exporter in _exporters.items():
         data[name] = exporter(user)
@@ -120,6 +126,8 @@ def delete_account(user: User) -> None:
         Membership.objects.filter(user=user).delete()
         ConflictOfInterest.objects.filter(user=user).delete()
         Invitation.objects.filter(email__iexact=user.email, accepted_at=None).delete()
+        # Her emails, sent or waiting: their address and their text are hers.
+        OutgoingMail.objects.filter(Q(recipient=user) | Q(to__iexact=user.email)).delete()
         EmailAddress.objects.filter(user=user).delete()
         Authenticator.objects.filter(user=user).delete()
         # The trail names the author by a pseudonymous id only: its pages read the name from

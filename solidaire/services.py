@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from solidaire import tasks
+from solidaire import notifications
 from solidaire.models import (
     AuditEntry,
     Invitation,
@@ -222,7 +222,7 @@ def invite(organisation: Organisation, email: str, role: str, by: User) -> Invit
             organisation=organisation, email=email, role=role, invited_by=by
         )
         AuditEntry.record(by, "membership.invite", organisation, invitation=invitation.pk, role=role)
-        tasks.send_invitation.delay_on_commit(invitation.pk)
+        notifications.invite(invitation)
     return invitation
 
 

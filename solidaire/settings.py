@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -165,13 +166,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis: Celery broker and shared cache when set; tasks run eagerly without it.
+# Redis: the Celery broker (REDIS_URL) and the shared cache (CACHE_URL) when set; tasks run
+# eagerly without it. The two never share a database: cache.clear() empties the cache's
+# database, and the broker's queues must survive it.
 REDIS_URL = os.getenv("REDIS_URL", "")
-if REDIS_URL:
+
+
+def next_redis_database(url: str) -> str:
+    """The URL of the Redis database after `url`'s (redis://host:6379/0 -> .../1)."""
+    parts = urlsplit(url)
+    number = parts.path.strip("/") or "0"
+    if not number.isdigit() or int(number) >= 15:
+        raise ImproperlyConfigured("Set CACHE_URL: the database after REDIS_URL's is not a default one.")
+    return parts._replace(path=f"/{int(number) + 1}").geturl()
+
+
+CACHE_URL = os.getenv("CACHE_URL") or (next_redis_database(REDIS_URL) if REDIS_URL else "")
+if CACHE_URL and CACHE_URL == REDIS_URL:
+    raise ImproperlyConfigured("CACHE_URL and REDIS_URL must be different Redis databases.")
+if CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": os.getenv("CACHE_KEY_PREFIX", "solidaire"),
         }
     }
@@ -192,17 +209,51 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Paris"
+# Beat keeps the time each job last ran in this file, and catches up at start a job whose
+# time passed while it was stopped: it must outlive the container (a volume in
+# docker-compose.yml), and is kept out of the source tree. Written after each job it queues.
+CELERY_BEAT_SCHEDULE_FILENAME = os.getenv(
+    "CELERY_BEAT_SCHEDULE_FILE",
+    str(
+        Path(os.getenv("XDG_STATE_HOME", Path.home() / ".local" / "state"))
+        / "solidaire"
+        / "celerybeat-schedule"
+    ),
+)
+CELERY_BEAT_SCHEDULER = "solidaire.celery:PersistentScheduler"
+CELERY_BEAT_SYNC_EVERY = 1
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    # Reminders are selected by time window: an hourly run catches up any missed one.
+    # Reminders and emails are selected by time window: each run catches up any missed one.
     "commitment-reminders": {"task": "referentiel.tasks.send_commitment_reminders", "schedule": 3600},
     "close-sessions": {"task": "assemblee.tasks.close_due_sessions", "schedule": 60},
     "vote-reminders": {"task": "assemblee.tasks.send_vote_reminders", "schedule": 600},
     "listings": {"task": "solidaire.tasks.expire_listings", "schedule": 3600},
-    "evidence-retention": {"task": "assemblee.tasks.purge_expired_evidence", "schedule": 86400},
     "report-reminders": {"task": "subventions.tasks.send_report_reminders", "schedule": 3600},
     # The first run of each day emails the head of the audit trail; the others find it sent.
     "audit-anchor": {"task": "solidaire.tasks.send_audit_anchor", "schedule": 3600},
+    # Emails whose task was lost (a broker restarted) or that wait for their next attempt.
+    "outgoing-mail": {"task": "solidaire.tasks.send_queued_mail", "schedule": 60},
+    # Daily jobs at a time of day: a beat that was stopped at that time runs them when it starts.
+    "evidence-retention": {
+        "task": "assemblee.tasks.purge_expired_evidence",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    "outgoing-mail-retention": {
+        "task": "solidaire.tasks.purge_outgoing_mail",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
+
+# Outgoing email (solidaire/outbox.py): one row per email and recipient, sent by a task that
+# claims it for MAIL_LEASE_SECONDS (renewed while it sends; a run that died leaves it to the
+# next after that), tries again after MAIL_RETRY_SECONDS, doubled at each attempt, and gives
+# up after MAIL_MAX_ATTEMPTS (at once when the server refuses the address for good). Staff
+# see what failed. Sent and failed emails are deleted after MAIL_RETENTION_DAYS.
+MAIL_LEASE_SECONDS = envint("MAIL_LEASE_SECONDS", "300")
+MAIL_RETRY_SECONDS = envint("MAIL_RETRY_SECONDS", "60")
+MAIL_MAX_ATTEMPTS = envint("MAIL_MAX_ATTEMPTS", "8")
+MAIL_BATCH_SIZE = envint("MAIL_BATCH_SIZE", "50")
+MAIL_RETENTION_DAYS = envint("MAIL_RETENTION_DAYS", "90")
 
 AUTH_USER_MODEL = "solidaire.User"
 AUTHENTICATION_BACKENDS = [
@@ -334,6 +385,10 @@ if _email_backend == "smtp":
             "timeout": envint("EMAIL_TIMEOUT", "20"),
         },
     }
+    # An email is sent within its claim: a server that answers each step just before the
+    # timeout must not outlast the lease (solidaire/outbox.py).
+    if envint("EMAIL_TIMEOUT", "20") * 5 > MAIL_LEASE_SECONDS:
+        raise ImproperlyConfigured("MAIL_LEASE_SECONDS must be at least 5 times EMAIL_TIMEOUT.")
 elif _email_backend == "file":
     _mailer = {
         "BACKEND": "django.core.mail.backends.filebased.EmailBackend",

@@ -1,26 +1,34 @@
 """Background work of the core app. Tasks take ids and are queued after commit."""
 
+from dataclasses import asdict
+
 from django.conf import settings
 from django.utils import timezone
 
-from solidaire import audit, services
+from solidaire import audit, notifications, outbox, services
 from solidaire.celery import task
 from solidaire.lib import reminders
-from solidaire.lib.emails import notify_users, send_email
 from solidaire.lib.geocoding import geocode_address
-from solidaire.models import AuditAnchor, Invitation, ListingReminder, Organisation, User
+from solidaire.models import AuditAnchor, ListingReminder, Organisation
 
 
-@task
-def send_invitation(invitation_id: int) -> None:
-    invitation = Invitation.objects.select_related("organisation", "invited_by").get(pk=invitation_id)
-    inviter = invitation.invited_by
-    send_email(
-        "invitation",
-        invitation.email,
-        {"invitation": invitation, "organisation": invitation.organisation, "inviter": inviter},
-        language=inviter.language if inviter else None,
-    )
+@task(ignore_result=True)
+def send_mail(mail_ids: list[int]) -> dict:
+    """Sends these emails of the outbox now, those that are still due (queued after the
+    commit that stored them; the beat job below catches up whatever this task misses)."""
+    return asdict(outbox.send_due(mail_ids))
+
+
+@task(ignore_result=True)
+def send_queued_mail() -> dict:
+    """Celery beat: every email due, whose task was lost or whose next attempt has come."""
+    return asdict(outbox.send_due())
+
+
+@task(ignore_result=True)
+def purge_outgoing_mail() -> int:
+    """Celery beat: emails sent or given up are kept MAIL_RETENTION_DAYS, then deleted."""
+    return outbox.purge()
 
 
 @task(autoretry_for=(), ignore_result=True)
@@ -39,22 +47,11 @@ def geocode_organisation(organisation_id: int) -> None:
     Organisation.objects.filter(pk=organisation_id, **organisation).update(**fields)
 
 
-def _send_renewal_reminder(reminder: ListingReminder) -> None:
-    organisation = reminder.organisation
-    if (
-        organisation.status != Organisation.Status.LISTED
-        or organisation.listed_until != reminder.listed_until
-    ):
-        raise reminders.Skip  # renewed, suspended or expired since
-    members = User.objects.active_members_of(organisation)
-    notify_users("listing_renewal", members, {"organisation": organisation})
-
-
 @task
 def expire_listings() -> dict:
     """Celery beat: renewal reminders three months ahead; listings that reached their
     end leave the showcase. Both select by time window, so a missed run catches up."""
-    report = reminders.send_due(ListingReminder, _send_renewal_reminder, related=["organisation"])
+    report = reminders.send_due(ListingReminder, notifications.listing_renewal, related=["organisation"])
     today = timezone.localdate()
     expired = 0
     for organisation in Organisation.objects.listed().filter(listed_until__lte=today):
@@ -66,16 +63,13 @@ def expire_listings() -> dict:
     return {"reminders": report.sent, "expired": expired}
 
 
-def _send_anchor(anchor: AuditAnchor) -> None:
-    send_email("audit_anchor", settings.AUDIT_ANCHOR_EMAIL, {"anchor": anchor})
-
-
 @task
 def send_audit_anchor() -> dict:
     """Celery beat: the head of the audit trail, once a day, to AUDIT_ANCHOR_EMAIL. The day's
-    copy is made by the first run and sent once, a failed email by a later run."""
+    copy is made by the first run and its email queued once (the outbox sends it, and tries
+    again if the server refuses it for a while)."""
     if not settings.AUDIT_ANCHOR_EMAIL:
         return {"sent": 0}
     audit.anchor_of_the_day()
-    report = reminders.send_due(AuditAnchor, _send_anchor)
+    report = reminders.send_due(AuditAnchor, notifications.audit_anchor)
     return {"sent": report.sent, "failed": report.failed}

@@ -43,6 +43,8 @@ urlpatterns += i18n_patterns(
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("gestion/organisations/", views.staff_organisations, name="staff_organisations"),
     path("gestion/organisations/<slug:slug>/", views.staff_organisation, name="staff_organisation"),
+    path("gestion/courriels/", views.staff_mails, name="staff_mails"),
+    path("gestion/courriels/<int:pk>/renvoyer/", views.staff_mail_retry, name="staff_mail_retry"),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -11,18 +11,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.static import serve
 
-from solidaire import services
+from solidaire import outbox, services
 from solidaire.forms import (
     AccountDeleteForm,
     IdentifiersForm,
     InvitationForm,
+    MailRetryForm,
     OfferForm,
     OrganisationForm,
     SuspendForm,
 )
 from solidaire.lib.access import get_organisation_for_user, staff_required
 from solidaire.lib.http import AuthenticatedHttpRequest
-from solidaire.models import AuditEntry, Commune, Invitation, Membership, Organisation
+from solidaire.models import AuditEntry, Commune, Invitation, Membership, Organisation, OutgoingMail
 from solidaire.privacy import blockers, delete_account, export_personal_data
 from solidaire.tasks import geocode_organisation
 
@@ -257,6 +258,44 @@ def staff_organisation(request: AuthenticatedHttpRequest, slug: str) -> HttpResp
     audit = audit.with_names()[:50]
     context = {"organisation": organisation, "form": form, "identifiers": identifiers, "audit": audit}
     return render(request, "solidaire/staff/organisation.html", context)
+
+
+FAILED_MAIL_SHOWN = 200
+
+
+@staff_required
+def staff_mails(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The emails given up on, with the reason, each with a form to send it again."""
+    failed = OutgoingMail.objects.failed().select_related("recipient", "organisation")
+    rows = [
+        (
+            mail,
+            MailRetryForm(
+                initial={"email": mail.recipient.email if mail.recipient else mail.to},
+                auto_id=f"mail-{mail.pk}-%s",
+            ),
+        )
+        for mail in failed.order_by("-failed_at", "-pk")[:FAILED_MAIL_SHOWN]
+    ]
+    context = {
+        "rows": rows,
+        "failed": failed.count(),
+        "waiting": OutgoingMail.objects.filter(status=OutgoingMail.Status.QUEUED).count(),
+    }
+    return render(request, "solidaire/staff/mails.html", context)
+
+
+@staff_required
+@require_POST
+def staff_mail_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    mail = get_object_or_404(OutgoingMail.objects.retryable(), pk=pk)
+    form = MailRetryForm(request.POST)
+    if form.is_valid():
+        outbox.retry(mail, form.cleaned_data["email"], by=request.user)
+        messages.success(request, _("Le courriel est renvoyé à %(email)s.") % {"email": mail.to})
+    else:
+        messages.error(request, _("Courriel non renvoyé : %(error)s") % {"error": form.errors["email"][0]})
+    return redirect("staff_mails")
 
 
 @login_required

@@ -18,7 +18,7 @@ from referentiel.scoring import CriterionResult
 from referentiel.services import current_result
 from solidaire.lib.documents import CheckedDocument
 from solidaire.models import AuditEntry, Organisation, User
-from subventions import tasks
+from subventions import notifications
 from subventions.models import (
     CONVENTION_DATE_REQUIRED,
     REMINDER_OFFSETS,
@@ -500,6 +500,7 @@ def request_correction(report: Report, *, message: str, by: User) -> Report:
     """Staff send a submitted report back with a message; the members receive it by email."""
     if not message.strip():
         raise ValidationError(_("Expliquez ce qui doit être corrigé."))
-    report = _review(report, by=by, to=ReportState.CORRECTION_REQUESTED, message=message.strip())
-    tasks.notify_correction_requested.delay_on_commit(report.pk)
+    with transaction.atomic():
+        report = _review(report, by=by, to=ReportState.CORRECTION_REQUESTED, message=message.strip())
+        notifications.correction_requested(report)
     return report

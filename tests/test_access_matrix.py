@@ -36,9 +36,11 @@ from assemblee import services as assembly
 from assemblee.models import AgendaItem, Mandate, Session
 from referentiel import services as referentiel_services
 from referentiel.models import Criterion
+from solidaire import outbox
 from solidaire import services as core
 from solidaire.lib.documents import check_document
-from solidaire.models import Membership, Organisation, User
+from solidaire.lib.emails import compose
+from solidaire.models import Membership, Organisation, OutgoingMail, User
 from subventions import services as subsidies
 from subventions.models import Report
 from tests.assemblee.factory import make_colleges, make_member, make_session
@@ -223,6 +225,13 @@ def build_world() -> SimpleNamespace:
     w.membership_bob = Membership.objects.get(organisation=a.org, user=w.bob)
     w.membership_charlie = Membership.objects.get(organisation=b.org, user=charlie)
     w.mandate_claire = Mandate.objects.get(user=claire)
+    # An email the mail server refused for good, which staff see and may send again.
+    [w.failed_mail] = outbox.queue(
+        [compose("listing_renewal", "refus-permanent@example.org", {"organisation": a.org})]
+    )
+    OutgoingMail.objects.filter(pk=w.failed_mail.pk).update(
+        status=OutgoingMail.Status.FAILED, error="550 refusé"
+    )
     return w
 
 
@@ -247,6 +256,7 @@ MARKERS = {
     "Synthèse de relecture de Rita": {"alice", "bob", "nadia", "claire", "paul", "rita"},
     "invitee-a@example.org": {"alice", "bob", "nadia"},
     "Collectif Invisible": {"nadia"},  # a draft organisation
+    "refus-permanent@example.org": {"nadia"},  # a failed email's address
     "Offre invisible": {"nadia"},
 }
 # Where a marker is meant for whoever holds the address: the invitation link.
@@ -383,6 +393,13 @@ MATRIX: dict[str, Entry] = {
     ),
     "staff_organisations": Entry(STAFF),
     "staff_organisation": Entry(STAFF, slug_a, post={"reason": "Suspension intruse"}),
+    "staff_mails": Entry(STAFF),
+    "staff_mail_retry": Entry(
+        spec(STAFF, nadia=NOT_ALLOWED),
+        lambda w: {"pk": w.failed_mail.pk},
+        post={"email": "intrus@example.org"},
+        post_expect=spec(STAFF, nadia=None),
+    ),
     # --- allauth
     "account_login": Entry(ANONYMOUS_ONLY),
     "account_signup": Entry(ANONYMOUS_ONLY),
@@ -825,6 +842,7 @@ SHOWN = [
     ("assembly_item", "", "paul", ["Motif de conflit de Paul"]),
     ("organisation_detail", "", "alice", ["invitee-a@example.org"]),
     ("staff_organisations", "", "nadia", ["Collectif Invisible"]),
+    ("staff_mails", "", "nadia", ["refus-permanent@example.org"]),
 ]
 
 

@@ -49,6 +49,14 @@ def test_uploaded_files_are_on_volumes_shared_by_web_and_workers(compose) -> Non
         assert {"media:/app/media", "private:/app/private"} <= set(compose["services"][name]["volumes"])
 
 
+def test_beat_keeps_its_schedule_on_a_volume_outside_the_temporary_folder(compose) -> None:
+    beat = compose["services"]["beat"]
+    schedule = beat["environment"]["CELERY_BEAT_SCHEDULE_FILE"]
+    folder = schedule.rsplit("/", 1)[0]
+    assert f"beat:{folder}" in beat["volumes"]
+    assert not schedule.startswith("/tmp/") and "--schedule" not in beat["command"]  # noqa: S108
+
+
 def test_the_image_installs_what_weasyprint_needs(compose) -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "libpango-1.0-0" in dockerfile

@@ -1108,6 +1108,24 @@ def staff_organisation_identifiers(w: World) -> FormCase:
 
 
 @case
+def staff_mail_retry(w: World) -> FormCase:
+    from solidaire.forms import MailRetryForm
+    from solidaire.lib.emails import compose
+    from solidaire.models import OutgoingMail
+
+    mail = compose("listing_renewal", "refus@exemple.og", {"organisation": make_listed("Friperie du Port")})
+    mail.status, mail.error = OutgoingMail.Status.FAILED, "550 refusé"
+    mail.save()
+    return FormCase(
+        w.nadia,
+        reverse("staff_mail_retry", args=[mail.pk]),
+        [MailRetryForm()],
+        {"email": "contact@friperie.example"},
+        offline=lambda post, files: [MailRetryForm(post)],
+    )
+
+
+@case
 def account_delete(w: World) -> FormCase:
     from solidaire.forms import AccountDeleteForm
 

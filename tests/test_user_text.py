@@ -45,15 +45,14 @@ from django.utils.html import escape
 from pypdf import PdfReader
 
 from assemblee import services as assembly
-from assemblee import tasks as assembly_tasks
 from referentiel import services as referentiel_services
 from referentiel import tasks as referentiel_tasks
 from referentiel.models import Commitment, Criterion, ProgressPlan
 from solidaire import services as core
+from solidaire import tasks as core_tasks
 from solidaire.lib.documents import check_document
-from solidaire.models import Membership, Organisation
+from solidaire.models import Membership, Organisation, OutgoingMail
 from subventions import services as subsidies
-from subventions import tasks as subsidies_tasks
 from subventions.models import Report
 from tests.assemblee.factory import make_colleges, make_member, make_session, ready_application
 from tests.factory import add_member, make_offer, make_organisation, make_user
@@ -462,8 +461,9 @@ def test_pdfs_print_the_texts_literally(client, world, persona, name, args, keys
 
 
 # --- Emails --------------------------------------------------------------------------------
-# The services send them after the commit, which never comes inside a test: the tasks that
-# the commit would start are called here as Celery would.
+# The services write them in the transaction of the event and send them after the commit,
+# which never comes inside a test: the task that the commit would start is called here as
+# Celery would.
 
 
 def html_part(message) -> str:
@@ -471,17 +471,22 @@ def html_part(message) -> str:
     return content
 
 
+def send_queued(template: str) -> None:
+    core_tasks.send_mail(list(OutgoingMail.objects.filter(template=template).values_list("pk", flat=True)))
+
+
 def send_back_email(w) -> None:
-    assembly_tasks.notify_application(w.b_application.pk, "application_incomplete")
+    send_queued("application_incomplete")
 
 
 def correction_email(w) -> None:
-    subsidies_tasks.notify_correction_requested(w.report.pk)
+    send_queued("report_correction")
 
 
 def commitment_reminder(w) -> None:
     """The commitment is due in ten days: its "15 days before" reminder is due now."""
     referentiel_tasks.send_commitment_reminders()
+    send_queued("commitment_before_15")
 
 
 A_MEMBERS = {"alice@example.org", "bob@example.org"}

@@ -1,7 +1,8 @@
 """Core models: users, territories, reference data, organisations and offers, the data the
-showcase derives from them, reminders and the audit trail. Import them from here."""
+showcase derives from them, reminders, outgoing email and the audit trail. Import them from here."""
 
 from solidaire.models.audit import AUDIT_GENESIS, AUDIT_LOCK_KEY, AuditAnchor, AuditEntry
+from solidaire.models.mail import OutgoingMail, OutgoingMailQuerySet
 from solidaire.models.organisations import (
     ConflictOfInterest,
     Invitation,
@@ -47,6 +48,8 @@ __all__ = [
     "OfferCategory",
     "Organisation",
     "OrganisationQuerySet",
+    "OutgoingMail",
+    "OutgoingMailQuerySet",
     "ReferenceData",
     "Region",
     "ReminderBase",

@@ -9,9 +9,9 @@ from solidaire.models.organisations import Organisation
 class ReminderBase(models.Model):
     """A reminder to send once, from `due_at` on (see solidaire.lib.reminders).
 
-    A run claims due reminders with a conditional update and a token, sends them,
-    then marks them sent; a failure releases the claim and keeps the error for
-    staff, so that a later run sends it."""
+    A run claims due reminders with a conditional update and a token, stores their
+    emails in the outbox and marks them sent, in one transaction; a reminder whose
+    emails could not be made keeps the error for staff, and a later run tries again."""
 
     due_at = models.DateTimeField(_("à envoyer à partir du"))
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)

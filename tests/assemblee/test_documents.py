@@ -3,19 +3,21 @@ reminders, the minutes, the admission certificate, the decisions and the renewal
 
 import io
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from icalendar import Calendar
 from pypdf import PdfReader
 
-from assemblee import pdf, services, tasks
+from assemblee import notifications, pdf, services, tasks
 from assemblee.models import AgendaItem, Session, SessionReminder
-from solidaire import tasks as solidaire_tasks
+from solidaire import notifications as core_notifications
+from solidaire import outbox
 from solidaire.lib import reminders
-from solidaire.models import ListingReminder
+from solidaire.models import ListingReminder, OutgoingMail
 from tests.assemblee.factory import make_colleges, make_member, make_session, on_agenda, ready_application
 
 
@@ -74,31 +76,59 @@ def test_the_convocation_carries_a_calendar_invitation_of_the_session(session) -
     assert event.decoded("dtstart") == session.opens_at.replace(microsecond=0)  # iCalendar counts seconds
 
 
-def test_the_day_before_closing_only_members_who_have_not_voted_are_reminded(item, members) -> None:
+def vote_reminders(now, capture) -> None:
+    with capture(execute=True):
+        reminders.send_due(
+            SessionReminder, notifications.vote_reminder, related=["session", "member"], now=now
+        )
+
+
+def test_the_day_before_closing_only_members_who_have_not_voted_are_reminded(
+    item, members, django_capture_on_commit_callbacks
+) -> None:
     voter, *others = members
     services.cast_ballot(item, voter, "admit")
     mail.outbox.clear()
     day_before = item.session.closes_at - timedelta(hours=23)
-    reminders.send_due(
-        SessionReminder, tasks._send_vote_reminder, related=["session", "member"], now=timezone.now()
-    )
+    vote_reminders(timezone.now(), django_capture_on_commit_callbacks)
     assert sent("Dernier jour pour voter") == []
-    reminders.send_due(
-        SessionReminder, tasks._send_vote_reminder, related=["session", "member"], now=day_before
-    )
+    vote_reminders(day_before, django_capture_on_commit_callbacks)
     assert sorted(m.to[0] for m in sent("Dernier jour pour voter")) == sorted(o.email for o in others)
 
 
-def test_the_reminder_says_when_the_vote_closes(item, members) -> None:
+def test_the_reminder_says_when_the_vote_closes_in_the_readers_time(
+    item, members, django_capture_on_commit_callbacks
+) -> None:
     mail.outbox.clear()
-    reminders.send_due(
-        SessionReminder,
-        tasks._send_vote_reminder,
-        related=["session", "member"],
-        now=item.session.closes_at - timedelta(hours=1),
+    vote_reminders(item.session.closes_at - timedelta(hours=1), django_capture_on_commit_callbacks)
+    closes_at = timezone.localtime(item.session.closes_at, timezone.get_default_timezone())
+    day = dateformat.format(closes_at, "l j F Y")  # e.g. "jeudi 12 mars 2026"
+    assert f"se termine le {day} à {closes_at:%H:%M} (heure {closes_at.tzname()})" in mail.outbox[0].body
+
+
+def test_a_reminder_caught_up_after_the_vote_closed_is_not_sent(
+    item, members, django_capture_on_commit_callbacks
+) -> None:
+    mail.outbox.clear()
+    vote_reminders(item.session.closes_at + timedelta(minutes=1), django_capture_on_commit_callbacks)
+    assert sent("Dernier jour pour voter") == []
+    assert SessionReminder.objects.filter(skipped=True).count() == len(members)
+
+
+def test_a_reminder_waiting_for_the_mail_server_is_dropped_once_the_vote_closed(
+    item, members, django_capture_on_commit_callbacks
+) -> None:
+    refused = mock.patch(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages", side_effect=OSError("SMTP")
     )
-    closing = timezone.localtime(item.session.closes_at).strftime("%H:%M")
-    assert f"se termine demain à {closing}" in mail.outbox[0].body
+    with refused:
+        vote_reminders(item.session.closes_at - timedelta(hours=1), django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    after = item.session.closes_at + timedelta(minutes=1)
+    with mock.patch("django.utils.timezone.now", return_value=after):
+        outbox.send_due()
+    assert sent("Dernier jour pour voter") == []
+    assert OutgoingMail.objects.filter(template="vote_reminder", status="cancelled").count() == len(members)
 
 
 # --- Minutes, certificate and decisions --------------------------------------------------------
@@ -192,8 +222,25 @@ def test_the_renewal_reminder_invites_to_apply_again(
         services.cast_ballot(item, member, "admit")
     close(item.session, django_capture_on_commit_callbacks)
     reminder = ListingReminder.objects.get()
-    reminders.send_due(
-        ListingReminder, solidaire_tasks._send_renewal_reminder, related=["organisation"], now=reminder.due_at
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders.send_due(
+            ListingReminder, core_notifications.listing_renewal, related=["organisation"], now=reminder.due_at
+        )
     renewal = sent("Le référencement de Atelier du Réemploi prend fin le")[0]
     assert reverse("application_home", args=[item.application.organisation.slug]) in renewal.body
+
+
+def test_decisions_whose_task_was_lost_are_sent_by_the_closing_job_once(
+    item, members, django_capture_on_commit_callbacks
+) -> None:
+    for member in members:
+        services.cast_ballot(item, member, "refuse")
+    Session.objects.filter(pk=item.session_id).update(closes_at=timezone.now() - timedelta(seconds=1))
+    services.close_session(item.session_id)  # its task queued after the commit is lost
+    mail.outbox.clear()
+    later = timezone.now() + tasks.NOTIFY_GRACE + timedelta(minutes=1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        for _run in range(2):
+            with django_capture_on_commit_callbacks(execute=True):
+                tasks.close_due_sessions()
+    assert len(sent("Décision de l'assemblée : Atelier du Réemploi")) == 1

@@ -9,10 +9,27 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from referentiel import services
+from referentiel import notifications, services
 from referentiel.models import Commitment, CommitmentReminder, Criterion, ProgressPlan
-from referentiel.tasks import _send_commitment_reminder, send_commitment_reminders
+from referentiel.tasks import send_commitment_reminders
 from solidaire.lib import reminders
+from solidaire.models import OutgoingMail
+
+LOCMEM = "django.core.mail.backends.locmem.EmailBackend.send_messages"
+
+
+@pytest.fixture
+def job(django_capture_on_commit_callbacks):
+    """The beat job, its emails sent by the task it queues after each commit."""
+
+    def run(now=None) -> dict:
+        with django_capture_on_commit_callbacks(execute=True):
+            if now is None:
+                return send_commitment_reminders()
+            report = reminders.send_due(CommitmentReminder, notifications.commitment_reminder, now=now)
+            return {"sent": report.sent, "failed": report.failed}
+
+    return run
 
 
 @pytest.fixture
@@ -23,52 +40,56 @@ def commitment(org_a, alice, bob, referentiel) -> Commitment:
     return services.add_commitment(plan, criterion, "Acheter local", date.today() + timedelta(days=10))
 
 
-def test_the_reminder_goes_to_every_member_once(commitment) -> None:
-    send_commitment_reminders()
-    send_commitment_reminders()
+def test_the_reminder_goes_to_every_member_once(commitment, job) -> None:
+    job()
+    job()
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "bob@example.org"]
     assert "Démarche de progrès : échéance le" in mail.outbox[0].subject
 
 
-def test_a_missed_day_is_caught_up(commitment) -> None:
-    # The job did not run for weeks: both reminders are due by now, each is sent once.
-    reminders.send_due(CommitmentReminder, _send_commitment_reminder, now=timezone.now() + timedelta(days=30))
+def test_a_missed_day_is_caught_up(commitment, job) -> None:
+    # The job did not run for weeks: the reminder that the deadline comes would now be wrong;
+    # the one that it has passed is sent.
+    job(now=timezone.now() + timedelta(days=30))
     assert CommitmentReminder.objects.filter(commitment=commitment).exclude(sent_at=None).count() == 2
-    assert len(mail.outbox) == 4
+    assert [m.subject.split(" :")[0] for m in mail.outbox] == ["[Solidaire] Démarche de progrès"] * 2
+    assert CommitmentReminder.objects.get(commitment=commitment, kind="before_15").skipped
 
 
-def test_a_done_commitment_gets_no_reminder(commitment, alice) -> None:
+def test_a_done_commitment_gets_no_reminder(commitment, alice, job) -> None:
     services.update_commitment(commitment, status=Commitment.Status.DONE, note="", by=alice)
-    send_commitment_reminders()
+    job()
     assert not mail.outbox
     assert CommitmentReminder.objects.get(commitment=commitment, kind="before_15").skipped
 
 
-def test_a_failing_mail_server_keeps_the_error_and_the_next_run_sends(commitment) -> None:
-    with mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("SMTP indisponible")):
-        result = send_commitment_reminders()
+def test_a_failing_mail_server_keeps_the_emails_for_a_later_attempt(commitment, job) -> None:
+    with mock.patch(LOCMEM, side_effect=OSError("SMTP")):
+        job()
     reminder = CommitmentReminder.objects.get(commitment=commitment, kind="before_15")
-    assert (result["failed"], reminder.failed, reminder.last_error) == (1, True, "OSError: SMTP indisponible")
-    send_commitment_reminders()
-    assert len(mail.outbox) == 2
+    assert reminder.sent_at is not None and not mail.outbox
+    waiting = OutgoingMail.objects.filter(status="queued", error="OSError: SMTP")
+    assert sorted(waiting.values_list("to", flat=True)) == ["alice@example.org", "bob@example.org"]
 
 
-def test_one_failure_does_not_stop_the_other_reminders(commitment, referentiel) -> None:
+def test_one_failure_does_not_stop_the_other_reminders(commitment, referentiel, job) -> None:
     criterion = Criterion.objects.get(code="env-2", domain__referentiel=referentiel)
     other = services.add_commitment(
         commitment.plan, criterion, "Réduire les écarts", date.today() + timedelta(days=5)
     )
-    real_send = __import__("solidaire.lib.emails", fromlist=["send_email"]).send_email
+    real_compose = notifications.compose_for_users
 
-    def flaky(template, to, context, **kwargs):
+    def flaky(template, users, context, **kwargs):
         if context["commitment"].pk == commitment.pk:
             raise OSError("boom")
-        return real_send(template, to, context, **kwargs)
+        return real_compose(template, users, context, **kwargs)
 
-    with mock.patch("solidaire.lib.emails.send_email", side_effect=flaky):
-        send_commitment_reminders()
+    with mock.patch("referentiel.notifications.compose_for_users", side_effect=flaky):
+        job()
     assert {m.to[0] for m in mail.outbox} == {"alice@example.org", "bob@example.org"}
     assert CommitmentReminder.objects.get(commitment=other, kind="before_15").sent_at is not None
+    failed = CommitmentReminder.objects.get(commitment=commitment, kind="before_15")
+    assert failed.last_error == "OSError: boom"
 
 
 @pytest.mark.postgres

@@ -1,30 +1,50 @@
 import re
 
+import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 
-from solidaire.models import User
+from solidaire.models import OutgoingMail, User
 from tests.factory import PASSWORD, TOTP_SECRET, make_user
 
 NEW_PASSWORD = "une phrase de passe 2026"
 
 
-def sign_up(client, email: str = "lea@example.org"):
-    return client.post(
-        reverse("account_signup"), {"email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
-    )
+@pytest.fixture
+def sign_up(client, db, django_capture_on_commit_callbacks):
+    """Signs up; the emails it stores are sent as the worker would after the commit."""
+
+    def post(email: str = "lea@example.org"):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                reverse("account_signup"),
+                {"email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+            )
+
+    return post
 
 
-def test_signing_up_sends_a_verification_email_and_does_not_sign_in(client, db) -> None:
-    response = sign_up(client)
+def test_signing_up_sends_a_verification_email_and_does_not_sign_in(client, sign_up) -> None:
+    response = sign_up()
     assert response.url == reverse("account_email_verification_sent")
     assert mail.outbox[0].to == ["lea@example.org"]
     assert not client.get(reverse("dashboard")).wsgi_request.user.is_authenticated
 
 
-def test_following_the_verification_link_signs_in_and_shows_the_next_step(client, db) -> None:
-    sign_up(client)
+def test_the_link_of_a_sent_verification_email_is_not_kept(sign_up) -> None:
+    sign_up()
+    kept = OutgoingMail.objects.get(to="lea@example.org")
+    assert (kept.status, kept.subject, kept.body_text, kept.body_html) == (
+        OutgoingMail.Status.SENT,
+        "[Solidaire] Confirmez votre adresse e-mail",
+        "",
+        "",
+    )
+
+
+def test_following_the_verification_link_signs_in_and_shows_the_next_step(client, sign_up) -> None:
+    sign_up()
     link = re.search(r"https?://\S+/compte/confirm-email/\S+/", mail.outbox[0].body).group(0)
     path = link.split("://", 1)[1].split("/", 1)[1]
     response = client.post("/" + path, follow=True)
@@ -32,8 +52,8 @@ def test_following_the_verification_link_signs_in_and_shows_the_next_step(client
     assert "Prochaine étape : créez votre organisation." in response.text
 
 
-def test_an_unverified_user_cannot_sign_in(client, db) -> None:
-    sign_up(client)
+def test_an_unverified_user_cannot_sign_in(client, sign_up) -> None:
+    sign_up()
     client.logout()
     response = client.post(reverse("account_login"), {"login": "lea@example.org", "password": NEW_PASSWORD})
     assert response.url == reverse("account_email_verification_sent")
@@ -86,8 +106,9 @@ def test_a_forged_forwarded_address_without_a_trusted_proxy_escapes_no_limit(ali
     assert not response.wsgi_request.user.is_authenticated
 
 
-def test_a_password_reset_sends_a_link(client, alice) -> None:
-    client.post(reverse("account_reset_password"), {"email": "alice@example.org"})
+def test_a_password_reset_sends_a_link(client, alice, django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": "alice@example.org"})
     assert mail.outbox[0].to == ["alice@example.org"]
     assert "/compte/password/reset/key/" in mail.outbox[0].body
 

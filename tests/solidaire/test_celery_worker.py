@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,18 @@ def database_url() -> str:
     db = connection.settings_dict
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@contextmanager
+def tasks_queued_to(queue: str) -> Iterator[None]:
+    """This process queues its tasks on `queue`, for a worker, instead of running them."""
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = True
+        celery_app.conf.task_default_queue = "celery"
 
 
 @pytest.fixture
@@ -43,13 +57,10 @@ def worker(settings, tmp_path):
          "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.task_default_queue = queue
     try:
-        yield outbox
+        with tasks_queued_to(queue):
+            yield outbox
     finally:
-        celery_app.conf.task_always_eager = True
-        celery_app.conf.task_default_queue = "celery"
         process.terminate()
         output, _ = process.communicate(timeout=30)
         print(output)

@@ -5,9 +5,9 @@ import json
 import pytest
 from django.urls import reverse
 
-from solidaire import privacy
+from solidaire import outbox, privacy
 from solidaire.audit import verify_chain
-from solidaire.models import AuditEntry, Membership, User
+from solidaire.models import AuditEntry, Membership, OutgoingMail, User
 from tests.factory import PASSWORD, make_user
 
 
@@ -23,6 +23,16 @@ def test_a_person_downloads_their_data_as_json(client, alice, org_a) -> None:
 def test_the_export_includes_what_the_other_apps_hold(alice) -> None:
     data = privacy.export_personal_data(alice)
     assert {"referentiel", "assembly"} <= set(data)
+
+
+def test_the_export_lists_the_emails_she_received_and_deleting_the_account_deletes_them(
+    alice, org_a, karim_takes_over
+) -> None:
+    outbox.notify("listing_renewal", [alice, karim_takes_over], {"organisation": org_a})
+    [received] = privacy.export_personal_data(alice)["emails_received"]
+    assert received["subject"] == "[Solidaire] Le référencement de Atelier du Réemploi prend fin le"
+    privacy.delete_account(alice)
+    assert list(OutgoingMail.objects.values_list("to", flat=True)) == ["karim@example.org"]
 
 
 def test_the_last_admin_of_an_organisation_must_name_another_first(client, alice, org_a) -> None:

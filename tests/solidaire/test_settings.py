@@ -103,3 +103,30 @@ def test_a_negative_number_of_trusted_proxies_is_refused() -> None:
     result = manage("check", TRUSTED_PROXY_COUNT="-1")
     assert result.returncode != 0
     assert "TRUSTED_PROXY_COUNT must be 0 or more." in result.stderr
+
+
+def settings_of(**env: str) -> subprocess.CompletedProcess:
+    """Prints the broker and the cache of the settings read with `env`."""
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.CELERY_BROKER_URL, settings.CACHES['default']['LOCATION'])"
+    )
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "solidaire.settings", **env}
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_cache_and_the_broker_are_separate_redis_databases_by_default() -> None:
+    result = settings_of(REDIS_URL="redis://redis.example:6379/4", CACHE_URL="")
+    assert result.stdout.split() == ["redis://redis.example:6379/4", "redis://redis.example:6379/5"]
+
+
+def test_a_cache_url_that_is_the_broker_is_refused() -> None:
+    result = settings_of(REDIS_URL="redis://redis.example:6379/0", CACHE_URL="redis://redis.example:6379/0")
+    assert "CACHE_URL and REDIS_URL must be different Redis databases." in result.stderr
+
+
+def test_a_mail_lease_shorter_than_the_smtp_timeout_allows_is_refused() -> None:
+    result = settings_of(EMAIL_HOST="smtp.example", EMAIL_TIMEOUT="20", MAIL_LEASE_SECONDS="60")
+    assert "MAIL_LEASE_SECONDS must be at least 5 times EMAIL_TIMEOUT." in result.stderr
